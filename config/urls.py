@@ -1,0 +1,17 @@
+"""URL map: the ministry admin panel, sign-in, and the staff pages."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+admin.site.site_header = "Procurement inspection tracker"
+admin.site.site_title = "Ministry panel"
+admin.site.index_title = "Supply, quality and recalls"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("procurement.urls")),
+]

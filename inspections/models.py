@@ -1,0 +1,1 @@
+"""Quality-side tables. Inspections, certificates, complaints and recalls arrive in later issues."""

@@ -1,0 +1,515 @@
+"""Supply-side tables: what the ministry bought, what arrived, and where every unit is.
+
+Statuses and quantities on these tables are written only by `procurement.services`; the admin,
+pages, API and tasks call those services. Every status change leaves an event row, and stock is an
+append-only ledger (`StockMovement`) with a per-location balance (`StockBalance`) kept beside it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The four roles; each is a Django group of the same name (created by a data migration)."""
+
+    MINISTRY_OFFICER = "ministry officer", _("Ministry officer")
+    INSPECTOR = "inspector", _("Inspector")
+    WAREHOUSE_CLERK = "warehouse clerk", _("Warehouse clerk")
+    HOSPITAL_STAFF = "hospital staff", _("Hospital staff")
+
+
+class ProductCategory(models.TextChoices):
+    RESPIRATOR = "respirator", _("Respirator")
+    MEDICAL_MASK = "medical_mask", _("Medical mask")
+    RAPID_TEST = "rapid_test", _("Rapid test")
+    GOWN = "gown", _("Gown")
+    GLOVE = "glove", _("Glove")
+    VENTILATOR = "ventilator", _("Ventilator")
+    OTHER = "other", _("Other")
+
+
+class IntendedUse(models.TextChoices):
+    MEDICAL = "medical", _("Medical")
+    NON_MEDICAL = "non_medical", _("Non-medical")
+
+
+class Standard(models.Model):
+    """A named product standard (EN 149 FFP2, GB 2626 KN95, ...) and whether it is for medical use."""
+
+    code = models.CharField(max_length=60, unique=True, help_text="e.g. EN 149 FFP2")
+    title = models.CharField(max_length=200)
+    edition = models.CharField(max_length=60, blank=True, help_text="e.g. 2001+A1:2009")
+    category = models.CharField(max_length=20, choices=ProductCategory.choices)
+    is_medical = models.BooleanField(
+        "for medical use",
+        default=False,
+        help_text="Whether products certified to this standard may be used in patient care.",
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.edition})" if self.edition else self.code
+
+
+class Supplier(models.Model):
+    """A company the ministry buys from."""
+
+    name = models.CharField(max_length=200, unique=True)
+    country = models.CharField(max_length=100, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    """Something the ministry buys, with the standard its maker claims it meets."""
+
+    name = models.CharField(max_length=200)
+    sku = models.CharField("product code", max_length=60, unique=True)
+    category = models.CharField(max_length=20, choices=ProductCategory.choices)
+    claimed_standard = models.ForeignKey(
+        Standard,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+        help_text="The standard the manufacturer certifies the product to.",
+    )
+    manufacturer = models.CharField(max_length=200, blank=True)
+    unit = models.CharField(max_length=30, default="piece")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.sku}]"
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PLACED = "placed", _("Placed")
+    PARTIALLY_RECEIVED = "partially_received", _("Partially received")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.DRAFT: frozenset({OrderStatus.PLACED, OrderStatus.CANCELLED}),
+    OrderStatus.PLACED: frozenset(
+        {OrderStatus.PARTIALLY_RECEIVED, OrderStatus.RECEIVED, OrderStatus.CANCELLED}
+    ),
+    OrderStatus.PARTIALLY_RECEIVED: frozenset({OrderStatus.RECEIVED}),
+    OrderStatus.RECEIVED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+
+
+class PurchaseOrder(models.Model):
+    """An order to one supplier; its lines say what, how many, to which standard, for what use."""
+
+    reference = models.CharField(max_length=40, unique=True)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT, editable=False
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    placed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class PurchaseOrderLine(models.Model):
+    """One product on an order, with the standard the ministry requires and the intended use."""
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=4)
+    currency = models.CharField(max_length=3, default="EUR")
+    required_standard = models.ForeignKey(
+        Standard, on_delete=models.PROTECT, related_name="required_by_lines"
+    )
+    intended_use = models.CharField(
+        max_length=20, choices=IntendedUse.choices, default=IntendedUse.MEDICAL
+    )
+    needed_by = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="order_line_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.reference}: {self.quantity} x {self.product.name}"
+
+    @property
+    def intended_use_mismatch(self) -> bool:
+        """Medical use was ordered but the product is certified only to a non-medical standard."""
+        claimed = self.product.claimed_standard
+        return self.intended_use == IntendedUse.MEDICAL and (
+            claimed is None or not claimed.is_medical
+        )
+
+
+class Shipment(models.Model):
+    """One delivery from the supplier against an order, received in one or more lots."""
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.PROTECT, related_name="shipments")
+    reference = models.CharField(
+        max_length=60, help_text="Airway bill, container or delivery note."
+    )
+    received_at = models.DateTimeField()
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "reference"], name="shipment_reference_per_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.order.reference})"
+
+
+class LotStatus(models.TextChoices):
+    QUARANTINED = "quarantined", _("Quarantined")
+    RELEASED = "released", _("Released")
+    ON_HOLD = "on_hold", _("On hold")
+    REJECTED = "rejected", _("Rejected")
+    RECALLED = "recalled", _("Recalled")
+    DISPOSED = "disposed", _("Disposed")
+
+
+# The allowed moves, one table. `rejected` is for lots of which no unit ever left the warehouse,
+# `recalled` for lots with units at hospitals; the services check that part.
+LOT_TRANSITIONS: dict[str, frozenset[str]] = {
+    LotStatus.QUARANTINED: frozenset({LotStatus.RELEASED, LotStatus.ON_HOLD, LotStatus.REJECTED}),
+    LotStatus.RELEASED: frozenset({LotStatus.ON_HOLD, LotStatus.REJECTED, LotStatus.RECALLED}),
+    LotStatus.ON_HOLD: frozenset({LotStatus.RELEASED, LotStatus.REJECTED, LotStatus.RECALLED}),
+    LotStatus.REJECTED: frozenset({LotStatus.DISPOSED}),
+    LotStatus.RECALLED: frozenset({LotStatus.DISPOSED}),
+    LotStatus.DISPOSED: frozenset(),
+}
+
+
+def lot_may_move(from_status: str, to_status: str) -> bool:
+    """Whether the transition table allows a lot to go from one status to another."""
+    return to_status in LOT_TRANSITIONS.get(from_status, frozenset())
+
+
+class ReleaseBasis(models.TextChoices):
+    INSPECTION = "inspection", _("Accepted inspection")
+    DOCUMENTS = "documents", _("Emergency release on documents")
+
+
+class Lot(models.Model):
+    """A shipment lot: the unit that is inspected, released, dispatched and recalled."""
+
+    lot_number = models.CharField(max_length=60, unique=True)
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="lots")
+    order_line = models.ForeignKey(PurchaseOrderLine, on_delete=models.PROTECT, related_name="lots")
+    quantity_received = models.PositiveIntegerField(editable=False)
+    manufactured_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20,
+        choices=LotStatus.choices,
+        default=LotStatus.QUARANTINED,
+        editable=False,
+        db_index=True,
+    )
+    release_basis = models.CharField(
+        max_length=20, choices=ReleaseBasis.choices, blank=True, editable=False
+    )
+    released_at = models.DateTimeField(null=True, blank=True, editable=False)
+    received_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        ordering = ["lot_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_received__gt=0), name="lot_quantity_received_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True)
+                | Q(manufactured_on__isnull=True)
+                | Q(expires_on__gt=models.F("manufactured_on")),
+                name="lot_expiry_after_manufacture",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.lot_number
+
+    @property
+    def product(self) -> Product:
+        return self.order_line.product
+
+    @property
+    def needs_test(self) -> bool:
+        """Released on documents alone: the lot is in use but still has to be inspected."""
+        return self.release_basis == ReleaseBasis.DOCUMENTS and self.status == LotStatus.RELEASED
+
+
+class LotEvent(models.Model):
+    """One thing that happened to a lot: who, when, from which status to which, and why."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        DISPATCHED = "dispatched", _("Dispatched")
+        DISPOSED = "disposed", _("Disposed")
+        CONSUMED = "consumed", _("Consumed")
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, choices=LotStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=LotStatus.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.lot}: {self.get_kind_display()} {self.from_status}->{self.to_status}"
+
+
+class OrderEvent(models.Model):
+    """A status change of a purchase order."""
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.from_status}->{self.to_status}"
+
+
+class Hospital(models.Model):
+    """A consignee: receives units, and is told at once when a lot it holds is recalled."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    city = models.CharField(max_length=100)
+    region = models.CharField(max_length=100, blank=True)
+    contact_email = models.EmailField()
+    language = models.CharField(
+        "preferred language", max_length=8, choices=settings.LANGUAGES, default="nl"
+    )
+    webhook_url = models.URLField(blank=True)
+    webhook_secret = models.CharField(
+        max_length=128, blank=True, help_text="Shared secret for HMAC-SHA256 webhook signatures."
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="HospitalMembership", related_name="hospitals"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class HospitalMembership(models.Model):
+    """Links a hospital staff user to a hospital whose records they may see and change."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hospital_memberships"
+    )
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="memberships")
+    job_title = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "hospital"], name="one_membership_per_hospital")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.hospital.code}"
+
+
+class LocationKind(models.TextChoices):
+    WAREHOUSE = "warehouse", _("Central warehouse")
+    HOSPITAL = "hospital", _("Hospital")
+    SUPPLIER = "supplier", _("Returned to supplier")
+    DESTROYED = "destroyed", _("Destroyed")
+    CONSUMED = "consumed", _("Consumed")
+
+
+# Units at these locations have left the ministry's hands for good.
+TERMINAL_LOCATION_KINDS = frozenset(
+    {LocationKind.SUPPLIER, LocationKind.DESTROYED, LocationKind.CONSUMED}
+)
+
+
+class Location(models.Model):
+    """A place stock can be: the central warehouse, a hospital, or a terminal sink."""
+
+    kind = models.CharField(max_length=20, choices=LocationKind.choices)
+    name = models.CharField(max_length=200)
+    hospital = models.OneToOneField(
+        Hospital, on_delete=models.PROTECT, null=True, blank=True, related_name="location"
+    )
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            # A hospital location names its hospital; no other kind does.
+            models.CheckConstraint(
+                condition=(Q(kind=LocationKind.HOSPITAL) & Q(hospital__isnull=False))
+                | (~Q(kind=LocationKind.HOSPITAL) & Q(hospital__isnull=True)),
+                name="location_hospital_iff_hospital_kind",
+            ),
+            # One warehouse and one of each sink: the ledger's arithmetic depends on it.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=~Q(kind=LocationKind.HOSPITAL),
+                name="one_location_per_non_hospital_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MovementKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt from supplier")
+    DISPATCH = "dispatch", _("Dispatch to hospital")
+    RETURN_FROM_HOSPITAL = "return_from_hospital", _("Return from hospital")
+    RETURN_TO_SUPPLIER = "return_to_supplier", _("Return to supplier")
+    DESTRUCTION = "destruction", _("Destruction")
+    CONSUMPTION = "consumption", _("Consumption")
+
+
+class StockMovement(models.Model):
+    """One append-only ledger line: a quantity of a lot moved from one location to another.
+
+    A receipt has no `from_location` (the units enter the ledger). Rows are never changed or
+    deleted; a correction is a new movement.
+    """
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="movements")
+    quantity = models.PositiveIntegerField()
+    from_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="movements_out"
+    )
+    to_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="movements_in")
+    kind = models.CharField(max_length=30, choices=MovementKind.choices)
+    reference = models.CharField(max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="movement_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(kind=MovementKind.RECEIPT, from_location__isnull=True)
+                | (~Q(kind=MovementKind.RECEIPT) & Q(from_location__isnull=False)),
+                name="movement_only_receipt_has_no_source",
+            ),
+        ]
+        indexes = [models.Index(fields=["lot", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity} x {self.lot}"
+
+
+class StockBalance(models.Model):
+    """What a location holds of a lot now; kept by the ledger service with every movement."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="balances")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="balances")
+    quantity = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["lot", "location"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot", "location"], name="one_balance_per_lot_location"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="balance_never_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot} @ {self.location}: {self.quantity}"
+
+
+class Distribution(models.Model):
+    """A dispatch of units of one lot to one hospital (a delivery, from the hospital's side)."""
+
+    class Status(models.TextChoices):
+        DISPATCHED = "dispatched", _("Dispatched")
+        CONFIRMED = "confirmed", _("Receipt confirmed")
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="distributions")
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="distributions")
+    quantity = models.PositiveIntegerField(editable=False)
+    movement = models.OneToOneField(
+        StockMovement, on_delete=models.PROTECT, related_name="distribution", editable=False
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DISPATCHED, editable=False
+    )
+    dispatched_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-dispatched_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="distribution_quantity_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.lot} to {self.hospital.code}"

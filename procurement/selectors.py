@@ -1,0 +1,193 @@
+"""Reads that are more than one filter(): who sees which hospital's records, stock on hand,
+and the ledger check. Hospital scoping lives here and nowhere else."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min, Q, QuerySet, Sum
+
+from .models import (
+    TERMINAL_LOCATION_KINDS,
+    Distribution,
+    Hospital,
+    LocationKind,
+    Lot,
+    LotStatus,
+    StockBalance,
+    StockMovement,
+)
+from .roles import Role, has_role
+
+# ---------------------------------------------------------------------------------------------
+# Who sees what
+
+
+def hospitals_for_user(user) -> QuerySet[Hospital]:
+    """Hospitals whose records the user may see: all for ministry roles, their own for staff."""
+    if has_role(user, Role.MINISTRY_OFFICER, Role.INSPECTOR, Role.WAREHOUSE_CLERK):
+        return Hospital.objects.all()
+    if not user.is_authenticated:
+        return Hospital.objects.none()
+    return Hospital.objects.filter(memberships__user=user).distinct()
+
+
+def user_may_act_for_hospital(user, hospital: Hospital) -> bool:
+    """Whether a hospital staff user belongs to this hospital."""
+    return bool(user and user.is_authenticated) and hospital.memberships.filter(user=user).exists()
+
+
+def distributions_for_user(user) -> QuerySet[Distribution]:
+    """Deliveries the user may see, newest first, with what a list needs joined in."""
+    return Distribution.objects.filter(hospital__in=hospitals_for_user(user)).select_related(
+        "lot__order_line__product", "hospital"
+    )
+
+
+def hospital_stock_on_hand(hospital: Hospital) -> QuerySet[StockBalance]:
+    """What a hospital holds now, per lot (only lots it still holds)."""
+    return (
+        StockBalance.objects.filter(location__hospital=hospital, quantity__gt=0)
+        .select_related("lot__order_line__product")
+        .order_by("lot__expires_on", "lot__lot_number")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Stock
+
+
+def lots_awaiting_inspection() -> QuerySet[Lot]:
+    """Quarantined lots and lots released on documents alone, oldest receipt first."""
+    return (
+        Lot.objects.filter(
+            Q(status=LotStatus.QUARANTINED)
+            | Q(status=LotStatus.RELEASED, release_basis="documents")
+        )
+        .select_related("order_line__product", "shipment__order__supplier")
+        .order_by("received_at", "lot_number")
+    )
+
+
+def lots_dispatchable() -> QuerySet[Lot]:
+    """Released lots with units in the warehouse, first-expired-first-out."""
+    return (
+        Lot.objects.filter(
+            status=LotStatus.RELEASED,
+            balances__location__kind=LocationKind.WAREHOUSE,
+            balances__quantity__gt=0,
+        )
+        .annotate(in_warehouse=Sum("balances__quantity"))
+        .select_related("order_line__product")
+        .order_by("expires_on", "received_at")
+    )
+
+
+def lot_status_counts() -> dict[str, dict[str, int]]:
+    """Number of lots and units received per status, for the ministry home page."""
+    rows = Lot.objects.values("status").annotate(lots=Count("pk"), units=Sum("quantity_received"))
+    counts = {s.value: {"lots": 0, "units": 0} for s in LotStatus}
+    for row in rows:
+        counts[row["status"]] = {"lots": row["lots"], "units": row["units"] or 0}
+    return counts
+
+
+def oldest_quarantined_receipt():
+    return Lot.objects.filter(status=LotStatus.QUARANTINED).aggregate(at=Min("received_at"))["at"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The ledger check
+
+
+@dataclass
+class LotLedger:
+    """The ledger's figures for one lot and what is wrong with them."""
+
+    lot_number: str
+    received: int
+    balances: dict[str, int] = field(default_factory=dict)  # location kind -> units
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def held(self) -> int:
+        """Units still in the ministry's hands (warehouse and hospitals)."""
+        return sum(q for k, q in self.balances.items() if k not in TERMINAL_LOCATION_KINDS)
+
+    def accounted(self) -> int:
+        return sum(self.balances.values())
+
+
+def ledger_violations() -> list[LotLedger]:
+    """Every lot whose ledger does not add up, with the reasons.
+
+    For every lot: received = held (warehouse + hospitals) + returned to supplier + destroyed +
+    consumed; receipts in the movement table equal the lot's received quantity; every balance
+    equals the sum of the movements into its location minus those out; no balance is negative.
+    Runs as a handful of grouped queries, not one query per lot.
+    """
+    movement_net = _movement_net_per_balance()
+    receipts = dict(
+        StockMovement.objects.filter(kind="receipt")
+        .values("lot")
+        .annotate(total=Sum("quantity"))
+        .values_list("lot", "total")
+    )
+    ledgers: dict[int, LotLedger] = {
+        pk: LotLedger(lot_number=number, received=received)
+        for pk, number, received in Lot.objects.values_list("pk", "lot_number", "quantity_received")
+    }
+    seen_pairs = set()
+    for lot_id, location_id, kind, name, quantity in StockBalance.objects.values_list(
+        "lot", "location", "location__kind", "location__name", "quantity"
+    ):
+        entry = ledgers[lot_id]
+        entry.balances[kind] = entry.balances.get(kind, 0) + quantity
+        seen_pairs.add((lot_id, location_id))
+        if quantity < 0:
+            entry.problems.append(f"negative balance at {name}: {quantity}")
+        expected = movement_net.get((lot_id, location_id), 0)
+        if quantity != expected:
+            entry.problems.append(f"balance at {name} is {quantity} but movements give {expected}")
+    for (lot_id, location_id), expected in movement_net.items():
+        if (lot_id, location_id) not in seen_pairs and expected != 0:
+            ledgers[lot_id].problems.append(
+                f"movements give {expected} at location #{location_id} but no balance row exists"
+            )
+    for lot_id, entry in ledgers.items():
+        if receipts.get(lot_id, 0) != entry.received:
+            entry.problems.append(
+                f"received {entry.received} but receipt movements total {receipts.get(lot_id, 0)}"
+            )
+        if entry.accounted() != entry.received:
+            entry.problems.append(_imbalance(entry))
+    return [entry for entry in ledgers.values() if entry.problems]
+
+
+def _movement_net_per_balance() -> dict[tuple[int, int], int]:
+    net: dict[tuple[int, int], int] = defaultdict(int)
+    incoming = StockMovement.objects.values("lot", "to_location").annotate(total=Sum("quantity"))
+    for row in incoming:
+        net[(row["lot"], row["to_location"])] += row["total"]
+    outgoing = (
+        StockMovement.objects.filter(from_location__isnull=False)
+        .values("lot", "from_location")
+        .annotate(total=Sum("quantity"))
+    )
+    for row in outgoing:
+        net[(row["lot"], row["from_location"])] -= row["total"]
+    return net
+
+
+def _imbalance(entry: LotLedger) -> str:
+    b = entry.balances
+    return (
+        f"received {entry.received} != held {entry.held} + returned to supplier "
+        f"{b.get(LocationKind.SUPPLIER, 0)} + destroyed {b.get(LocationKind.DESTROYED, 0)} + "
+        f"consumed {b.get(LocationKind.CONSUMED, 0)} = {entry.accounted()}"
+    )
+
+
+def lot_count() -> int:
+    return Lot.objects.count()

@@ -1,0 +1,603 @@
+"""Every write that matters on the supply side. Pages, admin actions, the API, tasks and the demo
+loader all call these functions; nothing else changes a status or a quantity.
+
+Each service locks what it changes (`select_for_update`), checks its guard, writes with
+`update_fields`, records an event row in the same transaction, and raises a `DomainError` with a
+message for people when the move is not allowed. Asking for the status a lot is already in is a
+no-op.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from . import ledger
+from .errors import IllegalTransition, InvalidInput
+from .models import (
+    ORDER_TRANSITIONS,
+    Distribution,
+    Hospital,
+    IntendedUse,
+    LocationKind,
+    Lot,
+    LotEvent,
+    LotStatus,
+    MovementKind,
+    OrderEvent,
+    OrderStatus,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReleaseBasis,
+    Shipment,
+    Standard,
+    Supplier,
+    lot_may_move,
+)
+from .roles import Role, require_role
+
+# ---------------------------------------------------------------------------------------------
+# Purchase orders
+
+
+@dataclass(frozen=True)
+class OrderLineInput:
+    product: Product
+    quantity: int
+    unit_price: Decimal
+    required_standard: Standard
+    intended_use: str = IntendedUse.MEDICAL
+    currency: str = "EUR"
+    needed_by: dt.date | None = None
+
+
+def order_create(
+    *,
+    supplier: Supplier,
+    reference: str,
+    lines: Sequence[OrderLineInput],
+    actor,
+    notes: str = "",
+) -> PurchaseOrder:
+    """Create a draft order with its lines. It is binding only once placed (`order_place`)."""
+    require_role(actor, Role.MINISTRY_OFFICER, action="create purchase orders")
+    if not reference.strip():
+        raise InvalidInput("An order needs a reference.")
+    if not lines:
+        raise InvalidInput("An order needs at least one line.")
+    for number, line in enumerate(lines, start=1):
+        _check_order_line(number, line)
+    if PurchaseOrder.objects.filter(reference=reference).exists():
+        raise InvalidInput(f"An order with reference {reference} already exists.")
+    with transaction.atomic():
+        order = PurchaseOrder.objects.create(
+            reference=reference, supplier=supplier, notes=notes, created_by=actor
+        )
+        PurchaseOrderLine.objects.bulk_create(
+            PurchaseOrderLine(order=order, **line.__dict__) for line in lines
+        )
+        OrderEvent.objects.create(order=order, to_status=OrderStatus.DRAFT, actor=actor)
+    return order
+
+
+def _check_order_line(number: int, line: OrderLineInput) -> None:
+    if line.quantity <= 0:
+        raise InvalidInput(f"Line {number}: the quantity must be above zero.")
+    if line.unit_price < 0:
+        raise InvalidInput(f"Line {number}: the unit price cannot be negative.")
+    if len(line.currency) != 3:
+        raise InvalidInput(f"Line {number}: the currency must be a three-letter code (EUR).")
+
+
+def order_place(*, order: PurchaseOrder, actor) -> PurchaseOrder:
+    """Commit a draft order to the supplier; from now on shipments can be received against it."""
+    require_role(actor, Role.MINISTRY_OFFICER, action="place purchase orders")
+    with transaction.atomic():
+        order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status == OrderStatus.PLACED:
+            return order
+        if not order.lines.exists():
+            raise InvalidInput(f"Order {order.reference} has no lines to place.")
+        _order_move(order, OrderStatus.PLACED, actor=actor)
+        order.placed_at = timezone.now()
+        order.save(update_fields=["placed_at"])
+    return order
+
+
+def order_cancel(*, order: PurchaseOrder, actor, reason: str) -> PurchaseOrder:
+    """Cancel an order of which nothing has been received yet."""
+    require_role(actor, Role.MINISTRY_OFFICER, action="cancel purchase orders")
+    reason = _require_reason(reason, "cancelling an order")
+    with transaction.atomic():
+        order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status == OrderStatus.CANCELLED:
+            return order
+        _order_move(order, OrderStatus.CANCELLED, actor=actor, reason=reason)
+    return order
+
+
+def _order_move(order: PurchaseOrder, to_status: str, *, actor, reason: str = "") -> None:
+    if to_status not in ORDER_TRANSITIONS[order.status]:
+        raise IllegalTransition(
+            f"Order {order.reference} is {order.get_status_display().lower()}; "
+            f"it cannot become {OrderStatus(to_status).label.lower()}."
+        )
+    from_status = order.status
+    order.status = to_status
+    order.save(update_fields=["status"])
+    OrderEvent.objects.create(
+        order=order, from_status=from_status, to_status=to_status, actor=actor, reason=reason
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Receiving
+
+
+@dataclass(frozen=True)
+class LotInput:
+    order_line: PurchaseOrderLine
+    lot_number: str
+    quantity: int
+    manufactured_on: dt.date | None = None
+    expires_on: dt.date | None = None
+
+
+def shipment_receive(
+    *,
+    order: PurchaseOrder,
+    reference: str,
+    lots: Sequence[LotInput],
+    actor,
+    received_at: dt.datetime | None = None,
+    notes: str = "",
+) -> Shipment:
+    """Receive a shipment into quarantined lots, one receipt movement into the warehouse each.
+
+    All lots or none: any bad lot refuses the whole shipment with a message naming it.
+    """
+    require_role(actor, Role.WAREHOUSE_CLERK, Role.MINISTRY_OFFICER, action="receive shipments")
+    if not reference.strip():
+        raise InvalidInput("A shipment needs a reference (airway bill, delivery note).")
+    if not lots:
+        raise InvalidInput("A shipment needs at least one lot.")
+    received_at = received_at or timezone.now()
+    with transaction.atomic():
+        order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status not in (OrderStatus.PLACED, OrderStatus.PARTIALLY_RECEIVED):
+            raise IllegalTransition(
+                f"Order {order.reference} is {order.get_status_display().lower()}; "
+                "shipments can be received only against a placed order."
+            )
+        _check_lots_fit_order(order, lots)
+        try:
+            shipment = Shipment.objects.create(
+                order=order,
+                reference=reference,
+                received_at=received_at,
+                received_by=actor,
+                notes=notes,
+            )
+        except IntegrityError as exc:
+            raise InvalidInput(
+                f"Shipment {reference} was already received against {order.reference}."
+            ) from exc
+        for lot_input in lots:
+            _lot_receive(shipment, lot_input, actor=actor, received_at=received_at)
+        _order_update_received_status(order, actor=actor)
+    return shipment
+
+
+def _check_lots_fit_order(order: PurchaseOrder, lots: Sequence[LotInput]) -> None:
+    lines = {line.pk: line for line in order.lines.all()}
+    already = dict(
+        Lot.objects.filter(order_line__order=order)
+        .values("order_line")
+        .annotate(total=Sum("quantity_received"))
+        .values_list("order_line", "total")
+    )
+    arriving: dict[int, int] = defaultdict(int)
+    numbers = [lot.lot_number.strip() for lot in lots]
+    for index, lot in enumerate(lots, start=1):
+        label = f"Lot {index} ({lot.lot_number or 'no number'})"
+        if not lot.lot_number.strip():
+            raise InvalidInput(f"Lot {index}: a lot number is required.")
+        if numbers.count(lot.lot_number.strip()) > 1:
+            raise InvalidInput(f"{label}: the lot number appears twice in this shipment.")
+        if lot.order_line.pk not in lines:
+            raise InvalidInput(f"{label}: its order line is not on order {order.reference}.")
+        if lot.quantity <= 0:
+            raise InvalidInput(f"{label}: the quantity must be above zero.")
+        if lot.manufactured_on and lot.expires_on and lot.expires_on <= lot.manufactured_on:
+            raise InvalidInput(f"{label}: the expiry date must be after the manufacturing date.")
+        if Lot.objects.filter(lot_number=lot.lot_number.strip()).exists():
+            raise InvalidInput(f"{label}: lot number {lot.lot_number} was already received.")
+        arriving[lot.order_line.pk] += lot.quantity
+    for line_pk, quantity in arriving.items():
+        line = lines[line_pk]
+        open_quantity = line.quantity - already.get(line_pk, 0)
+        if quantity > open_quantity:
+            raise InvalidInput(
+                f"{line.product.name}: {quantity:,} units arriving but only {open_quantity:,} of "
+                f"the {line.quantity:,} ordered are still open on {order.reference}."
+            )
+
+
+def _lot_receive(shipment: Shipment, lot_input: LotInput, *, actor, received_at) -> Lot:
+    lot = Lot.objects.create(
+        lot_number=lot_input.lot_number.strip(),
+        shipment=shipment,
+        order_line=lot_input.order_line,
+        quantity_received=lot_input.quantity,
+        manufactured_on=lot_input.manufactured_on,
+        expires_on=lot_input.expires_on,
+        received_at=received_at,
+    )
+    ledger.movement_record(
+        lot=lot,
+        quantity=lot.quantity_received,
+        from_location=None,
+        to_location=ledger.warehouse_location(),
+        kind=MovementKind.RECEIPT,
+        actor=actor,
+        reference=shipment.reference,
+    )
+    data = {"quantity": lot.quantity_received, "shipment": shipment.reference}
+    reason = "Received into quarantine."
+    if lot_input.order_line.intended_use_mismatch:
+        data["intended_use_mismatch"] = True
+        reason += (
+            " Intended-use mismatch: ordered for medical use, certified to a non-medical standard."
+        )
+    LotEvent.objects.create(
+        lot=lot,
+        kind=LotEvent.Kind.RECEIVED,
+        to_status=LotStatus.QUARANTINED,
+        actor=actor,
+        reason=reason,
+        data=data,
+    )
+    return lot
+
+
+def _order_update_received_status(order: PurchaseOrder, *, actor) -> None:
+    ordered = order.lines.aggregate(total=Sum("quantity"))["total"] or 0
+    received = (
+        Lot.objects.filter(order_line__order=order).aggregate(total=Sum("quantity_received"))[
+            "total"
+        ]
+        or 0
+    )
+    target = OrderStatus.RECEIVED if received >= ordered else OrderStatus.PARTIALLY_RECEIVED
+    if target != order.status:
+        _order_move(order, target, actor=actor)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lot status
+
+
+def lot_release(
+    *, lot: Lot, actor, basis: str, reason: str = "", evidence: dict | None = None
+) -> Lot:
+    """Release a lot for distribution, recording the basis.
+
+    On an accepted inspection (inspector or officer), or, in an emergency, on documents alone: a
+    ministry officer only, with a written reason, and only from quarantine. A lot released on
+    documents still needs a test (`Lot.needs_test`).
+    """
+    if basis == ReleaseBasis.DOCUMENTS:
+        require_role(actor, Role.MINISTRY_OFFICER, action="release a lot on documents")
+        reason = _require_reason(reason, "an emergency release on documents")
+    elif basis == ReleaseBasis.INSPECTION:
+        require_role(actor, Role.INSPECTOR, Role.MINISTRY_OFFICER, action="release a lot")
+    else:
+        raise InvalidInput(f"Unknown release basis {basis!r}.")
+    with transaction.atomic():
+        lot = _lock_lot(lot)
+        if lot.status == LotStatus.RELEASED and (
+            lot.release_basis == basis or basis == ReleaseBasis.DOCUMENTS
+        ):
+            return lot
+        if basis == ReleaseBasis.DOCUMENTS and lot.status != LotStatus.QUARANTINED:
+            raise IllegalTransition(
+                f"Lot {lot.lot_number} is {lot.get_status_display().lower()}; only a quarantined "
+                "lot can be released on documents."
+            )
+        if lot.status == LotStatus.RELEASED:
+            # Released on documents before, now backed by an inspection: record the new basis.
+            lot.release_basis = basis
+            lot.save(update_fields=["release_basis"])
+            _lot_event(lot, LotStatus.RELEASED, actor=actor, reason=reason, data=evidence)
+            return lot
+        lot.release_basis = basis
+        lot.released_at = timezone.now()
+        _lot_move(
+            lot,
+            LotStatus.RELEASED,
+            actor=actor,
+            reason=reason,
+            data={"basis": basis, **(evidence or {})},
+            extra_fields=["release_basis", "released_at"],
+        )
+    return lot
+
+
+def lot_hold(*, lot: Lot, actor, reason: str) -> Lot:
+    """Put a lot on hold: suspect, nothing more may be dispatched until it is decided."""
+    require_role(actor, Role.MINISTRY_OFFICER, Role.INSPECTOR, action="put a lot on hold")
+    reason = _require_reason(reason, "putting a lot on hold")
+    return _lot_set_status(lot, LotStatus.ON_HOLD, actor=actor, reason=reason)
+
+
+def lot_reject(*, lot: Lot, actor, reason: str) -> Lot:
+    """Reject a lot that failed before any unit left the warehouse."""
+    require_role(actor, Role.MINISTRY_OFFICER, Role.INSPECTOR, action="reject a lot")
+    reason = _require_reason(reason, "rejecting a lot")
+    with transaction.atomic():
+        lot = _lock_lot(lot)
+        if lot.status != LotStatus.REJECTED and _lot_was_dispatched(lot):
+            raise IllegalTransition(
+                f"Units of lot {lot.lot_number} have reached hospitals; it must be recalled, "
+                "not rejected."
+            )
+        return _lot_set_status(lot, LotStatus.REJECTED, actor=actor, reason=reason)
+
+
+def lot_recall(*, lot: Lot, actor, reason: str) -> Lot:
+    """Mark a lot recalled: it failed after units reached hospitals. Nothing more is dispatched."""
+    require_role(actor, Role.MINISTRY_OFFICER, action="recall a lot")
+    reason = _require_reason(reason, "recalling a lot")
+    with transaction.atomic():
+        lot = _lock_lot(lot)
+        if lot.status != LotStatus.RECALLED and not _lot_was_dispatched(lot):
+            raise IllegalTransition(
+                f"No unit of lot {lot.lot_number} ever left the warehouse; reject it instead "
+                "of recalling it."
+            )
+        return _lot_set_status(lot, LotStatus.RECALLED, actor=actor, reason=reason)
+
+
+DISPOSAL_KINDS = {
+    LocationKind.SUPPLIER: MovementKind.RETURN_TO_SUPPLIER,
+    LocationKind.DESTROYED: MovementKind.DESTRUCTION,
+}
+
+
+def lot_dispose(*, lot: Lot, actor, method: str, reason: str, reference: str = "") -> Lot:
+    """Send a rejected or recalled lot's warehouse stock back to the supplier or destroy it.
+
+    Refused while any hospital still holds units: those must come back (or be accounted as
+    used) first, so that the lot's disposal is the end of its story.
+    """
+    require_role(actor, Role.MINISTRY_OFFICER, action="dispose of a lot")
+    reason = _require_reason(reason, "disposing of a lot")
+    try:
+        sink = LocationKind(method)
+        movement_kind = DISPOSAL_KINDS[sink]
+    except (ValueError, KeyError) as exc:
+        raise InvalidInput("Dispose by returning to the supplier or by destruction.") from exc
+    with transaction.atomic():
+        lot = _lock_lot(lot)
+        if lot.status == LotStatus.DISPOSED:
+            return lot
+        if not lot_may_move(lot.status, LotStatus.DISPOSED):
+            raise _illegal(lot, LotStatus.DISPOSED)
+        at_hospitals = _units_at_hospitals(lot)
+        if at_hospitals:
+            raise IllegalTransition(
+                f"{at_hospitals:,} units of lot {lot.lot_number} are still at hospitals; record "
+                "their return before disposing of the lot."
+            )
+        in_warehouse = ledger.balance_of(lot, ledger.warehouse_location())
+        if in_warehouse:
+            ledger.movement_record(
+                lot=lot,
+                quantity=in_warehouse,
+                from_location=ledger.warehouse_location(),
+                to_location=ledger.location_of_kind(sink),
+                kind=movement_kind,
+                actor=actor,
+                reference=reference,
+            )
+        _lot_move(
+            lot,
+            LotStatus.DISPOSED,
+            actor=actor,
+            reason=reason,
+            data={"method": sink.value, "quantity": in_warehouse, "reference": reference},
+        )
+    return lot
+
+
+def _lot_set_status(lot: Lot, to_status: str, *, actor, reason: str) -> Lot:
+    with transaction.atomic():
+        lot = _lock_lot(lot)
+        if lot.status == to_status:
+            return lot
+        _lot_move(lot, to_status, actor=actor, reason=reason)
+    return lot
+
+
+def _lot_move(
+    lot: Lot,
+    to_status: str,
+    *,
+    actor,
+    reason: str,
+    data: dict | None = None,
+    extra_fields: Sequence[str] = (),
+) -> None:
+    if not lot_may_move(lot.status, to_status):
+        raise _illegal(lot, to_status)
+    from_status = lot.status
+    lot.status = to_status
+    lot.save(update_fields=["status", *extra_fields])
+    LotEvent.objects.create(
+        lot=lot,
+        kind=LotEvent.Kind.STATUS_CHANGED,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def _lot_event(lot: Lot, status: str, *, actor, reason: str, data: dict | None) -> None:
+    LotEvent.objects.create(
+        lot=lot,
+        kind=LotEvent.Kind.STATUS_CHANGED,
+        from_status=status,
+        to_status=status,
+        actor=actor,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def _illegal(lot: Lot, to_status: str) -> IllegalTransition:
+    return IllegalTransition(
+        f"Lot {lot.lot_number} is {lot.get_status_display().lower()}; it cannot become "
+        f"{LotStatus(to_status).label.lower()}."
+    )
+
+
+def _lock_lot(lot: Lot) -> Lot:
+    return Lot.objects.select_for_update().select_related("order_line__product").get(pk=lot.pk)
+
+
+def _lot_was_dispatched(lot: Lot) -> bool:
+    return lot.movements.filter(kind=MovementKind.DISPATCH).exists()
+
+
+def _units_at_hospitals(lot: Lot) -> int:
+    return (
+        lot.balances.filter(location__kind=LocationKind.HOSPITAL).aggregate(total=Sum("quantity"))[
+            "total"
+        ]
+        or 0
+    )
+
+
+def _require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(f"A written reason is required for {what}.")
+    return reason
+
+
+# ---------------------------------------------------------------------------------------------
+# Distribution and use
+
+
+def distribution_dispatch(
+    *, lot: Lot, hospital: Hospital, quantity: int, actor, note: str = ""
+) -> Distribution:
+    """Dispatch units of a released lot from the warehouse to a hospital.
+
+    Only released, unexpired stock; never more than the warehouse holds, also when several
+    clerks dispatch from the same lot at once (the lot and the balance rows are locked).
+    """
+    require_role(actor, Role.WAREHOUSE_CLERK, Role.MINISTRY_OFFICER, action="dispatch stock")
+    if quantity is None or quantity <= 0:
+        raise InvalidInput("The quantity to dispatch must be a whole number above zero.")
+    with transaction.atomic():
+        lot = _lock_lot(lot)
+        if lot.status != LotStatus.RELEASED:
+            raise IllegalTransition(
+                f"Lot {lot.lot_number} is {lot.get_status_display().lower()}; only released "
+                "stock can be dispatched."
+            )
+        if lot.expires_on and lot.expires_on < timezone.localdate():
+            raise IllegalTransition(
+                f"Lot {lot.lot_number} expired on {lot.expires_on:%Y-%m-%d}; it cannot be "
+                "dispatched."
+            )
+        movement = ledger.movement_record(
+            lot=lot,
+            quantity=quantity,
+            from_location=ledger.warehouse_location(),
+            to_location=ledger.hospital_location(hospital),
+            kind=MovementKind.DISPATCH,
+            actor=actor,
+            reference=hospital.code,
+        )
+        distribution = Distribution.objects.create(
+            lot=lot,
+            hospital=hospital,
+            quantity=quantity,
+            movement=movement,
+            dispatched_by=actor,
+            note=note,
+        )
+        LotEvent.objects.create(
+            lot=lot,
+            kind=LotEvent.Kind.DISPATCHED,
+            from_status=lot.status,
+            to_status=lot.status,
+            actor=actor,
+            data={"hospital": hospital.code, "quantity": quantity, "distribution": distribution.pk},
+        )
+    return distribution
+
+
+def stock_consume(*, lot: Lot, hospital: Hospital, quantity: int, actor) -> None:
+    """Record units of a lot used up at a hospital, so its stock on hand stays true."""
+    from .selectors import user_may_act_for_hospital
+
+    if not user_may_act_for_hospital(actor, hospital):
+        require_role(actor, Role.MINISTRY_OFFICER, action="record use at this hospital")
+    with transaction.atomic():
+        lot = _lock_lot(lot)
+        ledger.movement_record(
+            lot=lot,
+            quantity=quantity,
+            from_location=ledger.hospital_location(hospital),
+            to_location=ledger.location_of_kind(LocationKind.CONSUMED),
+            kind=MovementKind.CONSUMPTION,
+            actor=actor,
+            reference=hospital.code,
+        )
+        LotEvent.objects.create(
+            lot=lot,
+            kind=LotEvent.Kind.CONSUMED,
+            from_status=lot.status,
+            to_status=lot.status,
+            actor=actor,
+            data={"hospital": hospital.code, "quantity": quantity},
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Ledger watch
+
+
+def ledger_check_report() -> int:
+    """Run the ledger check and e-mail the ministry's quality desk when any lot does not add up.
+
+    Returns the number of lots in violation. Called by the nightly `ledger_check_task`.
+    """
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    from .selectors import ledger_violations
+
+    violations = ledger_violations()
+    if violations and settings.MINISTRY_ALERT_EMAILS:
+        lines = [f"{entry.lot_number}: " + "; ".join(entry.problems) for entry in violations]
+        send_mail(
+            subject=f"Ledger check: {len(violations)} lot(s) do not add up",
+            message="\n".join(lines),
+            from_email=None,
+            recipient_list=settings.MINISTRY_ALERT_EMAILS,
+        )
+    return len(violations)

@@ -1,0 +1,96 @@
+"""Shared fixtures, and the rule that in CI (CI=true) a missing service fails instead of skipping."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+from django.db import connection
+
+from procurement.models import Role
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip when a service is missing on a developer's machine; fail in CI."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available", pytrace=False)
+    pytest.skip(f"{what} not available")
+
+
+@pytest.fixture(autouse=True)
+def _media_and_mail_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _block_outside_network(monkeypatch):
+    """Unit tests talk to nothing but loopback."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if (
+            isinstance(host, str)
+            and host not in ("127.0.0.1", "localhost", "::1")
+            and not (host.startswith("/") or host.startswith("127."))
+        ):
+            raise RuntimeError(f"test tried to reach {address}: only loopback is allowed")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture
+def postgres_only():
+    """For tests that need PostgreSQL's row locks; in CI the suite runs on PostgreSQL."""
+    require_service(connection.vendor == "postgresql", "PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL", "")
+    if not url and _port_open("127.0.0.1", 6379) and IN_CI:
+        url = "redis://127.0.0.1:6379/0"
+    require_service(bool(url) and _port_open("127.0.0.1", 6379), "Redis (set CELERY_BROKER_URL)")
+    return url
+
+
+@pytest.fixture
+def officer(db):
+    return factories.UserFactory(username="officer", role=Role.MINISTRY_OFFICER)
+
+
+@pytest.fixture
+def inspector(db):
+    return factories.UserFactory(username="inspector", role=Role.INSPECTOR)
+
+
+@pytest.fixture
+def clerk(db):
+    return factories.UserFactory(username="clerk", role=Role.WAREHOUSE_CLERK)
+
+
+@pytest.fixture
+def hospital(db):
+    return factories.HospitalFactory()
+
+
+@pytest.fixture
+def hospital_user(db, hospital):
+    membership = factories.HospitalMembershipFactory(hospital=hospital, user__username="nurse")
+    return membership.user
