@@ -38,7 +38,7 @@ class IntendedUse(models.TextChoices):
 
 
 class Standard(models.Model):
-    """A named product standard (EN 149 FFP2, GB 2626 KN95, ...) and whether it is for medical use."""
+    """A named product standard (EN 149 FFP2, GB 2626 KN95) and whether it is for medical use."""
 
     code = models.CharField(max_length=60, unique=True, help_text="e.g. EN 149 FFP2")
     title = models.CharField(max_length=200)

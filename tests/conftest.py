@@ -1,4 +1,4 @@
-"""Shared fixtures, and the rule that in CI (CI=true) a missing service fails instead of skipping."""
+"""Shared fixtures, and the rule that in CI (CI=true) a missing service fails, never skips."""
 
 from __future__ import annotations
 
