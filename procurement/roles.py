@@ -37,5 +37,5 @@ def has_role(user: User, *roles: Role) -> bool:
 def require_role(user: User | None, *roles: Role, action: str) -> None:
     """Raise NotPermitted unless the user holds one of the roles."""
     if user is None or not has_role(user, *roles):
-        allowed = " or ".join(r.label for r in roles)
+        allowed = " or ".join(r.value for r in roles)
         raise NotPermitted(f"Only a {allowed} may {action}.")

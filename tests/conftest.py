@@ -32,6 +32,18 @@ def require_service(available: bool, what: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Unit tests run tasks eagerly even when CI points CELERY_BROKER_URL at Redis; the
+    integration tests start a real worker in a subprocess instead."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture(autouse=True)
 def _media_and_mail_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

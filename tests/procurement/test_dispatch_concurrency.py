@@ -1,0 +1,81 @@
+"""Several clerks dispatching from the same lot at the same moment never take more than it holds.
+
+Needs PostgreSQL: SQLite serialises all writers, so it would prove nothing about row locks.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from procurement import services
+from procurement.errors import InsufficientStock
+from procurement.ledger import balance_of, warehouse_location
+from procurement.models import Distribution, Hospital, Lot
+from procurement.selectors import ledger_violations
+from tests import factories
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 12
+UNITS_PER_DISPATCH = 15
+LOT_SIZE = 100  # room for 6 of the 12 dispatches
+
+
+def _dispatch_all_at_once(lot: Lot, hospitals: list[Hospital], actor) -> tuple[int, int, list]:
+    barrier = threading.Barrier(len(hospitals))
+    outcomes: list[str] = []
+    unexpected: list[BaseException] = []
+    lock = threading.Lock()
+
+    def dispatch(hospital: Hospital) -> None:
+        try:
+            barrier.wait(timeout=10)
+            services.distribution_dispatch(
+                lot=lot, hospital=hospital, quantity=UNITS_PER_DISPATCH, actor=actor
+            )
+            result = "sent"
+        except InsufficientStock:
+            result = "refused"
+        except BaseException as exc:  # anything else is a failure of the test
+            with lock:
+                unexpected.append(exc)
+            return
+        finally:
+            connection.close()  # each thread has its own connection; do not leak it
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=dispatch, args=(h,)) for h in hospitals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes.count("sent"), outcomes.count("refused"), unexpected
+
+
+def test_simultaneous_dispatches_never_exceed_the_lot(postgres_only, officer):
+    lot = factories.released_lot(quantity=LOT_SIZE, actor=officer)
+    hospitals = [factories.HospitalFactory() for _ in range(THREADS)]
+
+    sent, refused, unexpected = _dispatch_all_at_once(lot, hospitals, officer)
+
+    assert unexpected == []
+    assert sent == LOT_SIZE // UNITS_PER_DISPATCH
+    assert refused == THREADS - sent
+    assert Distribution.objects.filter(lot=lot).count() == sent
+    assert balance_of(lot, warehouse_location()) == LOT_SIZE - sent * UNITS_PER_DISPATCH
+    assert ledger_violations() == []
+
+
+def test_simultaneous_dispatches_to_one_hospital_share_one_balance_row(postgres_only, officer):
+    lot = factories.released_lot(quantity=LOT_SIZE, actor=officer)
+    hospital = factories.HospitalFactory()
+
+    sent, refused, unexpected = _dispatch_all_at_once(lot, [hospital] * THREADS, officer)
+    assert refused == THREADS - sent
+
+    assert unexpected == []
+    assert sent == LOT_SIZE // UNITS_PER_DISPATCH
+    assert lot.balances.filter(location__hospital=hospital).count() == 1
+    assert ledger_violations() == []
