@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -43,6 +45,7 @@ from .models import (
     lot_may_move,
 )
 from .roles import Role, require_role
+from .selectors import ledger_violations, user_may_act_for_hospital
 
 # ---------------------------------------------------------------------------------------------
 # Purchase orders
@@ -552,8 +555,6 @@ def distribution_dispatch(
 
 def stock_consume(*, lot: Lot, hospital: Hospital, quantity: int, actor) -> None:
     """Record units of a lot used up at a hospital, so its stock on hand stays true."""
-    from .selectors import user_may_act_for_hospital
-
     if not user_may_act_for_hospital(actor, hospital):
         require_role(actor, Role.MINISTRY_OFFICER, action="record use at this hospital")
     with transaction.atomic():
@@ -586,11 +587,6 @@ def ledger_check_report() -> int:
 
     Returns the number of lots in violation. Called by the nightly `ledger_check_task`.
     """
-    from django.conf import settings
-    from django.core.mail import send_mail
-
-    from .selectors import ledger_violations
-
     violations = ledger_violations()
     if violations and settings.MINISTRY_ALERT_EMAILS:
         lines = [f"{entry.lot_number}: " + "; ".join(entry.problems) for entry in violations]
