@@ -81,9 +81,12 @@ def order_create(
     if PurchaseOrder.objects.filter(reference=reference).exists():
         raise InvalidInput(f"An order with reference {reference} already exists.")
     with transaction.atomic():
-        order = PurchaseOrder.objects.create(
-            reference=reference, supplier=supplier, notes=notes, created_by=actor
-        )
+        try:
+            order = PurchaseOrder.objects.create(
+                reference=reference, supplier=supplier, notes=notes, created_by=actor
+            )
+        except IntegrityError as exc:  # lost a race with another request for the same reference
+            raise InvalidInput(f"An order with reference {reference} already exists.") from exc
         PurchaseOrderLine.objects.bulk_create(
             PurchaseOrderLine(order=order, **line.__dict__) for line in lines
         )
@@ -235,15 +238,20 @@ def _check_lots_fit_order(order: PurchaseOrder, lots: Sequence[LotInput]) -> Non
 
 
 def _lot_receive(shipment: Shipment, lot_input: LotInput, *, actor, received_at) -> Lot:
-    lot = Lot.objects.create(
-        lot_number=lot_input.lot_number.strip(),
-        shipment=shipment,
-        order_line=lot_input.order_line,
-        quantity_received=lot_input.quantity,
-        manufactured_on=lot_input.manufactured_on,
-        expires_on=lot_input.expires_on,
-        received_at=received_at,
-    )
+    number = lot_input.lot_number.strip()
+    try:
+        with transaction.atomic():
+            lot = Lot.objects.create(
+                lot_number=number,
+                shipment=shipment,
+                order_line=lot_input.order_line,
+                quantity_received=lot_input.quantity,
+                manufactured_on=lot_input.manufactured_on,
+                expires_on=lot_input.expires_on,
+                received_at=received_at,
+            )
+    except IntegrityError as exc:  # another receipt took the number after our check
+        raise InvalidInput(f"Lot number {number} was already received.") from exc
     ledger.movement_record(
         lot=lot,
         quantity=lot.quantity_received,

@@ -273,3 +273,17 @@ def test_hospital_staff_cannot_receive_shipments(officer, hospital_user):
         services.shipment_receive(
             order=order, reference="AWB-1", lots=[_lot(order, "L-1", 10)], actor=hospital_user
         )
+
+
+def test_a_lot_number_taken_by_a_concurrent_receipt_gives_a_clear_error(officer, monkeypatch):
+    # given the pre-check passed, but another receipt wrote the same number before our insert
+    order = factories.placed_order(actor=officer, quantity=100)
+    other = factories.received_lot(quantity=5, actor=officer)
+    monkeypatch.setattr(services, "_check_lots_fit_order", lambda order, lots: None)
+
+    with pytest.raises(InvalidInput, match=f"Lot number {other.lot_number} was already received"):
+        services.shipment_receive(
+            order=order, reference="AWB-9", lots=[_lot(order, other.lot_number, 5)], actor=officer
+        )
+
+    assert not Shipment.objects.filter(reference="AWB-9").exists()
