@@ -1,0 +1,688 @@
+"""The demo story: the spring-2020 respirator case from SCENARIO.md, as far as the supply side goes.
+
+`load_demo()` (and `python manage.py load_demo`) creates, with made-up names:
+
+* the standards EN 149 FFP2, GB 2626 KN95 (non-medical) and WHO COVID-19 Ag-RDT;
+* one demo user per role, all with the password ``demo-pass-2020`` (`DEMO_PASSWORD`):
+  ``officer`` (ministry officer), ``inspector``, ``clerk`` (warehouse clerk), ``nurse`` (hospital
+  staff at HOSP-001 and HOSP-011) and the superuser ``admin``;
+* 25 hospitals HOSP-001..HOSP-025;
+* order PO-2020-0001: 1,300,000 respirators for critical care, required to EN 149 FFP2, from a
+  supplier whose product is certified to GB 2626 KN95 only (an intended-use mismatch). The
+  shipment arrives as five lots of 260,000 (KN95-2003-A..E), all quarantined; the officer releases
+  lots A-C on documents with a written emergency reason, and the clerk dispatches 600,000 units to
+  the 25 hospitals (24,000 each; two hospitals get theirs from two lots). Lots D and E stay in
+  quarantine, 180,000 units of lot C stay in the warehouse;
+* order PO-2020-0002: 120,000 antigen rapid tests from a second supplier, of which one shipment
+  of two lots (60,000 tests) has arrived and is quarantined.
+
+Everything with a status or a quantity goes through `procurement.services`, acting as the demo
+users; only reference data (standards, suppliers, products, hospitals, users) is written directly.
+Lot dates are relative to the day of loading (made a few weeks ago, expiring in three years), so
+the lots are never expired when the demo is loaded.
+
+Loading is idempotent: when PO-2020-0001 exists nothing is written. `load_demo(reset=True)`
+first removes what the demo created (identified by the demo suppliers, hospital codes and
+usernames) and loads it again. The stock ledger is append-only everywhere else; this reset is the
+one place that deletes movements, and only those of demo lots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import services
+from .models import (
+    Distribution,
+    Hospital,
+    HospitalMembership,
+    IntendedUse,
+    Location,
+    LocationKind,
+    Lot,
+    LotEvent,
+    LotStatus,
+    OrderEvent,
+    Product,
+    ProductCategory,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReleaseBasis,
+    Role,
+    Shipment,
+    Standard,
+    StockBalance,
+    StockMovement,
+    Supplier,
+)
+from .roles import role_group
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
+
+
+class Writer(Protocol):
+    def write(self, msg: str, /) -> object: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# The figures of the story
+
+DEMO_PASSWORD = "demo-pass-2020"
+# Demo users carry this e-mail domain; --reset deletes only users that have it, so an existing
+# account that happens to be called "admin" is never removed.
+DEMO_EMAIL_DOMAIN = "demo.ministry.example"
+
+ORDER_REFERENCE = "PO-2020-0001"
+TOTAL_ORDERED = 1_300_000
+UNIT_PRICE = Decimal("2.4500")
+SHIPMENT_REFERENCE = "AWB-784-20200328"
+LOT_NUMBERS = ("KN95-2003-A", "KN95-2003-B", "KN95-2003-C", "KN95-2003-D", "KN95-2003-E")
+LOT_SIZE = 260_000
+RELEASED_LOT_COUNT = 3  # A-C: 780,000 units, enough to cover the 600,000 dispatched
+DISTRIBUTED = 600_000
+HOSPITAL_COUNT = 25
+PER_HOSPITAL = DISTRIBUTED // HOSPITAL_COUNT  # 24,000
+RELEASE_REASON = (
+    "Emergency release on documents: intensive-care stocks of FFP2 respirators are below three "
+    "days of use. The supplier's certificate of conformity and test report are on file; a "
+    "laboratory test of a sample follows. Ordered for critical care, certified to GB 2626 KN95: "
+    "the intended-use mismatch is known and accepted for now by the crisis team."
+)
+DISPATCH_NOTE = "For staff treating COVID-19 patients in critical care."
+
+RAPID_ORDER_REFERENCE = "PO-2020-0002"
+RAPID_TESTS_ORDERED = 120_000
+RAPID_UNIT_PRICE = Decimal("4.8000")
+RAPID_SHIPMENT_REFERENCE = "AWB-781-20200402"
+RAPID_LOT_NUMBERS = ("AGRDT-2003-01", "AGRDT-2003-02")
+RAPID_LOT_SIZE = 30_000
+
+SHELF_LIFE = dt.timedelta(days=3 * 365)
+MADE_AGO = dt.timedelta(days=40)
+
+assert PER_HOSPITAL * HOSPITAL_COUNT == DISTRIBUTED
+assert LOT_SIZE * len(LOT_NUMBERS) == TOTAL_ORDERED
+assert LOT_SIZE * RELEASED_LOT_COUNT >= DISTRIBUTED
+
+
+@dataclass(frozen=True)
+class StandardSpec:
+    code: str
+    title: str
+    edition: str
+    category: str
+    is_medical: bool
+
+
+FFP2 = StandardSpec(
+    code="EN 149 FFP2",
+    title="Respiratory protective devices - filtering half masks to protect against particles, "
+    "class FFP2",
+    edition="2001+A1:2009",
+    category=ProductCategory.RESPIRATOR,
+    is_medical=True,
+)
+KN95 = StandardSpec(
+    code="GB 2626 KN95",
+    title="Respiratory protection - non-powered air-purifying particle respirator, class KN95 "
+    "(non-medical occupational respirator)",
+    edition="2006",
+    category=ProductCategory.RESPIRATOR,
+    is_medical=False,
+)
+AG_RDT = StandardSpec(
+    code="WHO COVID-19 Ag-RDT",
+    title="WHO minimum performance for SARS-CoV-2 antigen rapid tests",
+    edition="2020-09-11",
+    category=ProductCategory.RAPID_TEST,
+    is_medical=True,
+)
+STANDARDS = (FFP2, KN95, AG_RDT)
+
+MASK_SUPPLIER = {
+    "name": "Shenzhen Brightmed Protective Co., Ltd.",
+    "country": "China",
+    "contact_email": "export@brightmed-protective.example",
+    "contact_phone": "+86 755 0000 1234",
+}
+TEST_SUPPLIER = {
+    "name": "Zhuhai Lumentest Biotech Co., Ltd.",
+    "country": "China",
+    "contact_email": "sales@lumentest-biotech.example",
+    "contact_phone": "+86 756 0000 5678",
+}
+DEMO_SUPPLIER_NAMES = (MASK_SUPPLIER["name"], TEST_SUPPLIER["name"])
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    sku: str
+    name: str
+    category: str
+    unit: str
+    manufacturer: str
+
+
+MASK_PRODUCT = ProductSpec(
+    "BM-KN95-2020", "KN95 respirator", ProductCategory.RESPIRATOR, "piece", MASK_SUPPLIER["name"]
+)
+TEST_PRODUCT = ProductSpec(
+    "LT-AGRDT-25",
+    "SARS-CoV-2 antigen rapid test",
+    ProductCategory.RAPID_TEST,
+    "test",
+    TEST_SUPPLIER["name"],
+)
+DEMO_SKUS = (MASK_PRODUCT.sku, TEST_PRODUCT.sku)
+
+
+@dataclass(frozen=True)
+class HospitalSpec:
+    name: str
+    city: str
+    region: str
+    language: str = "nl"
+    webhook: bool = False
+
+
+HOSPITALS = (
+    HospitalSpec("Sint Gerlinde Gasthuis", "Oosterwijde", "Noordmarken"),
+    HospitalSpec("Ziekenhuis Brakelveen", "Brakelveen", "Noordmarken", webhook=True),
+    HospitalSpec("Medisch Centrum Lindemeer", "Lindemeer", "Westkust"),
+    HospitalSpec("Academisch Ziekenhuis Hazelburg", "Hazelburg", "Middenland", language="en"),
+    HospitalSpec("Gasthuis Dijkstede", "Dijkstede", "Westkust"),
+    HospitalSpec("Ziekenhuis De Molenhoek", "Molendijkerveen", "Middenland"),
+    HospitalSpec("Zandhoven Medisch Centrum", "Zandhoven", "Zuidheide"),
+    HospitalSpec("Sint Wolbert Ziekenhuis", "Eikendam", "Zuidheide"),
+    HospitalSpec("Waterzijl Ziekenhuis", "Waterzijl", "Westkust"),
+    HospitalSpec("Rietkerk Gasthuis", "Rietkerk", "Oostgrens"),
+    HospitalSpec("Bergeveld Ziekenhuisgroep", "Bergeveld", "Oostgrens", webhook=True),
+    HospitalSpec("Kraaiendonk Medisch Centrum", "Kraaiendonk", "Zuidheide"),
+    HospitalSpec("Ziekenhuis Nieuw-Wessel", "Nieuw-Wessel", "Noordmarken"),
+    HospitalSpec("Heidestein Ziekenhuis", "Heidestein", "Middenland"),
+    HospitalSpec("Vlietmond International Hospital", "Vlietmond", "Westkust", language="en"),
+    HospitalSpec("Grevenlo Streekziekenhuis", "Grevenlo", "Oostgrens"),
+    HospitalSpec("Schoorlanden Ziekenhuis", "Schoorlanden", "Noordmarken"),
+    HospitalSpec("Sint Ludger Gasthuis", "Ossewaard", "Zuidheide"),
+    HospitalSpec("Beekdorn Medisch Centrum", "Beekdorn", "Zuidheide"),
+    HospitalSpec("Ziekenhuis Marrewijk", "Marrewijk", "Westkust"),
+    HospitalSpec("Polderzicht Ziekenhuis", "Lagerveen", "Middenland"),
+    HospitalSpec("Ziekenhuis Kempervoort", "Kempervoort", "Zuidheide"),
+    HospitalSpec(
+        "Universitair Medisch Centrum Amstelhaven", "Amstelhaven", "Middenland", language="en"
+    ),
+    HospitalSpec("Ziekenhuis Tjongerzijl", "Tjongerzijl", "Noordmarken"),
+    HospitalSpec("Wadden Zorggroep", "Harlewier", "Noordmarken"),
+)
+assert len(HOSPITALS) == HOSPITAL_COUNT
+
+
+def hospital_code(number: int) -> str:
+    return f"HOSP-{number:03d}"
+
+
+DEMO_HOSPITAL_CODES = tuple(hospital_code(n) for n in range(1, HOSPITAL_COUNT + 1))
+WEBHOOK_BASE_URL = "http://127.0.0.1:8765/webhooks/recall/"
+# The nurse works at two hospitals that received masks; HOSP-011 got them from two lots.
+NURSE_HOSPITALS = ("HOSP-001", "HOSP-011")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: Role | None  # None: the superuser
+    sees: str
+
+
+DEMO_USERS = (
+    DemoUser(
+        "officer",
+        Role.MINISTRY_OFFICER,
+        "Ministry overview: lots by status, the 3 KN95 lots in use untested (released on "
+        "documents), links into the ministry panel at /admin/",
+    ),
+    DemoUser(
+        "inspector",
+        Role.INSPECTOR,
+        "Inspection queue: quarantined KN95 and rapid-test lots and the lots released on "
+        "documents, with the intended-use mismatch",
+    ),
+    DemoUser(
+        "clerk",
+        Role.WAREHOUSE_CLERK,
+        "Warehouse: released stock (180,000 of KN95-2003-C) and the latest dispatches",
+    ),
+    DemoUser(
+        "nurse",
+        Role.HOSPITAL_STAFF,
+        f"Hospital deliveries: only those of {' and '.join(NURSE_HOSPITALS)}, and their stock",
+    ),
+    DemoUser("admin", None, "Ministry overview, every page, and the whole panel at /admin/"),
+)
+DEMO_USERNAMES = tuple(user.username for user in DEMO_USERS)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the demo loaded
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    already_loaded: bool
+    order_reference: str
+    units_ordered: int
+    intended_use_mismatch: bool
+    lots_received: int
+    lots_quarantined: int
+    lots_released_on_documents: int
+    units_released_on_documents: int
+    units_dispatched: int
+    distributions: int
+    hospitals_supplied: int
+    units_in_warehouse: int
+    rapid_test_lots_received: int
+    rapid_test_units_received: int
+    rapid_test_lots_quarantined: int
+
+
+def demo_lots() -> QuerySet[Lot]:
+    """Lots received against orders to the demo suppliers."""
+    return Lot.objects.filter(shipment__order__supplier__name__in=DEMO_SUPPLIER_NAMES)
+
+
+def demo_summary(*, already_loaded: bool = False) -> DemoSummary:
+    """The demo's figures as the database has them now."""
+    line = PurchaseOrderLine.objects.select_related("product__claimed_standard").get(
+        order__reference=ORDER_REFERENCE
+    )
+    masks = Lot.objects.filter(order_line=line)
+    on_documents = masks.filter(release_basis=ReleaseBasis.DOCUMENTS)
+    distributions = Distribution.objects.filter(lot__in=masks)
+    rapid = Lot.objects.filter(order_line__order__reference=RAPID_ORDER_REFERENCE)
+    return DemoSummary(
+        already_loaded=already_loaded,
+        order_reference=ORDER_REFERENCE,
+        units_ordered=line.quantity,
+        intended_use_mismatch=line.intended_use_mismatch,
+        lots_received=masks.count(),
+        lots_quarantined=masks.filter(status=LotStatus.QUARANTINED).count(),
+        lots_released_on_documents=on_documents.count(),
+        units_released_on_documents=_total(on_documents, "quantity_received"),
+        units_dispatched=_total(distributions, "quantity"),
+        distributions=distributions.count(),
+        hospitals_supplied=distributions.values("hospital").distinct().count(),
+        units_in_warehouse=_total(
+            StockBalance.objects.filter(lot__in=masks, location__kind=LocationKind.WAREHOUSE),
+            "quantity",
+        ),
+        rapid_test_lots_received=rapid.count(),
+        rapid_test_units_received=_total(rapid, "quantity_received"),
+        rapid_test_lots_quarantined=rapid.filter(status=LotStatus.QUARANTINED).count(),
+    )
+
+
+def _total(queryset: QuerySet, field: str) -> int:
+    return queryset.aggregate(total=Sum(field))["total"] or 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_demo(*, stdout: Writer | None = None, reset: bool = False) -> DemoSummary:
+    """Load the demo story once; with `reset`, remove the demo's rows first and load it again.
+
+    All in one transaction: a failure leaves nothing half-loaded (or half-removed).
+    """
+    with transaction.atomic():
+        if reset:
+            removed = reset_demo()
+            _say(stdout, f"Removed the demo data ({removed:,} rows).")
+        if demo_is_loaded():
+            _say(stdout, f"The demo is already loaded ({ORDER_REFERENCE} exists); nothing changed.")
+            return demo_summary(already_loaded=True)
+        _load_story()
+    return demo_summary()
+
+
+def demo_is_loaded() -> bool:
+    return PurchaseOrder.objects.filter(reference=ORDER_REFERENCE).exists()
+
+
+def _say(stdout: Writer | None, message: str) -> None:
+    if stdout is not None:
+        stdout.write(message)
+
+
+def _load_story() -> None:
+    users = {user.username: ensure_user(user) for user in DEMO_USERS}
+    standards = {spec.code: ensure_standard(spec) for spec in STANDARDS}
+    hospitals = ensure_hospitals()
+    ensure_memberships(users["nurse"], [hospitals[code] for code in NURSE_HOSPITALS])
+    _load_mask_story(users, standards, hospitals)
+    _load_rapid_test_story(users, standards)
+
+
+def _load_mask_story(
+    users: dict[str, AbstractUser], standards: dict[str, Standard], hospitals: dict[str, Hospital]
+) -> None:
+    officer, clerk = users["officer"], users["clerk"]
+    product = ensure_product(MASK_PRODUCT, standards[KN95.code])
+    order = place_order(
+        supplier=ensure_supplier(MASK_SUPPLIER),
+        reference=ORDER_REFERENCE,
+        line=services.OrderLineInput(
+            product=product,
+            quantity=TOTAL_ORDERED,
+            unit_price=UNIT_PRICE,
+            required_standard=standards[FFP2.code],
+            intended_use=IntendedUse.MEDICAL,
+        ),
+        actor=officer,
+        notes="Respirators for staff treating COVID-19 patients in critical care.",
+    )
+    lots = receive_lots(order, SHIPMENT_REFERENCE, LOT_NUMBERS, LOT_SIZE, actor=clerk)
+    released = release_on_documents(lots[:RELEASED_LOT_COUNT], actor=officer)
+    dispatch_plan(released, hospitals, actor=clerk)
+
+
+def _load_rapid_test_story(users: dict[str, AbstractUser], standards: dict[str, Standard]) -> None:
+    standard = standards[AG_RDT.code]
+    order = place_order(
+        supplier=ensure_supplier(TEST_SUPPLIER),
+        reference=RAPID_ORDER_REFERENCE,
+        line=services.OrderLineInput(
+            product=ensure_product(TEST_PRODUCT, standard),
+            quantity=RAPID_TESTS_ORDERED,
+            unit_price=RAPID_UNIT_PRICE,
+            required_standard=standard,
+            intended_use=IntendedUse.MEDICAL,
+        ),
+        actor=users["officer"],
+        notes="SARS-CoV-2 antigen rapid tests for hospital laboratories and emergency rooms.",
+    )
+    receive_lots(
+        order, RAPID_SHIPMENT_REFERENCE, RAPID_LOT_NUMBERS, RAPID_LOT_SIZE, actor=users["clerk"]
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference data (plain get_or_create: no status, no quantity)
+
+
+def ensure_user(spec: DemoUser) -> AbstractUser:
+    """The demo user, created with the demo password; an existing account keeps its password."""
+    user, created = get_user_model().objects.get_or_create(
+        username=spec.username,
+        defaults={
+            "email": f"{spec.username}@{DEMO_EMAIL_DOMAIN}",
+            "is_staff": spec.role != Role.HOSPITAL_STAFF,
+            "is_superuser": spec.role is None,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    if spec.role is not None:
+        user.groups.add(role_group(spec.role))
+    return user
+
+
+def ensure_standard(spec: StandardSpec) -> Standard:
+    standard, _ = Standard.objects.get_or_create(
+        code=spec.code,
+        defaults={
+            "title": spec.title,
+            "edition": spec.edition,
+            "category": spec.category,
+            "is_medical": spec.is_medical,
+        },
+    )
+    return standard
+
+
+def ensure_supplier(fields: dict[str, str]) -> Supplier:
+    supplier, _ = Supplier.objects.get_or_create(name=fields["name"], defaults=fields)
+    return supplier
+
+
+def ensure_product(spec: ProductSpec, claimed: Standard) -> Product:
+    product, _ = Product.objects.get_or_create(
+        sku=spec.sku,
+        defaults={
+            "name": spec.name,
+            "category": spec.category,
+            "claimed_standard": claimed,
+            "manufacturer": spec.manufacturer,
+            "unit": spec.unit,
+        },
+    )
+    return product
+
+
+def ensure_hospitals() -> dict[str, Hospital]:
+    """The 25 demo hospitals by code."""
+    return {
+        hospital_code(number): ensure_hospital(hospital_code(number), spec)
+        for number, spec in enumerate(HOSPITALS, start=1)
+    }
+
+
+def ensure_hospital(code: str, spec: HospitalSpec) -> Hospital:
+    mailbox = "apotheek" if spec.language == "nl" else "pharmacy"
+    hospital, _ = Hospital.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": spec.name,
+            "city": spec.city,
+            "region": spec.region,
+            "contact_email": f"{mailbox}@{slugify(spec.name)}.example",
+            "language": spec.language,
+            "webhook_url": f"{WEBHOOK_BASE_URL}{code}" if spec.webhook else "",
+            "webhook_secret": f"demo-webhook-secret-{code.lower()}" if spec.webhook else "",
+        },
+    )
+    return hospital
+
+
+def ensure_memberships(user: AbstractUser, hospitals: Sequence[Hospital]) -> None:
+    for hospital in hospitals:
+        HospitalMembership.objects.get_or_create(
+            user=user, hospital=hospital, defaults={"job_title": "Intensive-care nurse"}
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The story, through the services
+
+
+def place_order(
+    *,
+    supplier: Supplier,
+    reference: str,
+    line: services.OrderLineInput,
+    actor: AbstractUser,
+    notes: str,
+) -> PurchaseOrder:
+    order = services.order_create(
+        supplier=supplier, reference=reference, lines=[line], actor=actor, notes=notes
+    )
+    return services.order_place(order=order, actor=actor)
+
+
+def receive_lots(
+    order: PurchaseOrder,
+    reference: str,
+    lot_numbers: Sequence[str],
+    lot_size: int,
+    *,
+    actor: AbstractUser,
+) -> list[Lot]:
+    """One shipment against the order's single line, one quarantined lot per number."""
+    line = order.lines.get()
+    made = timezone.localdate() - MADE_AGO
+    shipment = services.shipment_receive(
+        order=order,
+        reference=reference,
+        lots=[
+            services.LotInput(line, number, lot_size, made, made + SHELF_LIFE)
+            for number in lot_numbers
+        ],
+        actor=actor,
+    )
+    return list(shipment.lots.order_by("lot_number"))
+
+
+def release_on_documents(lots: Sequence[Lot], *, actor: AbstractUser) -> list[Lot]:
+    return [
+        services.lot_release(
+            lot=lot, actor=actor, basis=ReleaseBasis.DOCUMENTS, reason=RELEASE_REASON
+        )
+        for lot in lots
+    ]
+
+
+def distribution_plan(
+    lots: Sequence[tuple[str, int]], hospital_codes: Sequence[str], per_hospital: int
+) -> Iterator[tuple[str, str, int]]:
+    """(lot number, hospital code, quantity) rows: each hospital gets `per_hospital` units, taken
+    from the lots in order; a hospital whose share straddles two lots gets a part from each."""
+    remaining = [[number, available] for number, available in lots]
+    current = 0
+    for code in hospital_codes:
+        wanted = per_hospital
+        while wanted:
+            number, available = remaining[current]
+            take = min(wanted, available)
+            if take:
+                yield number, code, take
+                remaining[current][1] -= take
+                wanted -= take
+            if remaining[current][1] == 0:
+                current += 1
+
+
+def dispatch_plan(
+    lots: Sequence[Lot], hospitals: dict[str, Hospital], *, actor: AbstractUser
+) -> list[Distribution]:
+    by_number = {lot.lot_number: lot for lot in lots}
+    plan = distribution_plan(
+        [(lot.lot_number, lot.quantity_received) for lot in lots], list(hospitals), PER_HOSPITAL
+    )
+    return [
+        services.distribution_dispatch(
+            lot=by_number[number],
+            hospital=hospitals[code],
+            quantity=quantity,
+            actor=actor,
+            note=DISPATCH_NOTE,
+        )
+        for number, code, quantity in plan
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reset: the one place that deletes ledger rows, and only the demo's
+
+
+def reset_demo() -> int:
+    """Delete what the demo created, in dependency order; returns the number of rows deleted.
+
+    Never touches the role groups, the warehouse and sink locations or the standards. Raises
+    `django.db.models.ProtectedError` (and the caller's transaction rolls back) when rows outside
+    the demo still refer to demo objects.
+    """
+    lots = demo_lots()
+    orders = PurchaseOrder.objects.filter(supplier__name__in=DEMO_SUPPLIER_NAMES)
+    querysets: list[QuerySet] = [
+        Distribution.objects.filter(lot__in=lots),
+        LotEvent.objects.filter(lot__in=lots),
+        StockMovement.objects.filter(lot__in=lots),
+        StockBalance.objects.filter(lot__in=lots),
+        Location.objects.filter(kind=LocationKind.HOSPITAL, hospital__code__in=DEMO_HOSPITAL_CODES),
+        lots,
+        Shipment.objects.filter(order__in=orders),
+        OrderEvent.objects.filter(order__in=orders),
+        PurchaseOrderLine.objects.filter(order__in=orders),
+        orders,
+        Product.objects.filter(sku__in=DEMO_SKUS),
+        Supplier.objects.filter(name__in=DEMO_SUPPLIER_NAMES),
+        Hospital.objects.filter(code__in=DEMO_HOSPITAL_CODES),
+        demo_users(),
+    ]
+    return sum(_delete(queryset) for queryset in querysets)
+
+
+def demo_users() -> QuerySet:
+    """The demo's users: the demo usernames with the demo e-mail domain."""
+    return get_user_model().objects.filter(
+        Q(username__in=DEMO_USERNAMES) & Q(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}")
+    )
+
+
+def _delete(queryset: QuerySet) -> int:
+    deleted, _ = queryset.delete()
+    return deleted
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def render_report(summary: DemoSummary) -> str:
+    """The summary and the logins table the command prints."""
+    return "\n".join([*summary_lines(summary), "", *login_lines()])
+
+
+def summary_lines(summary: DemoSummary) -> list[str]:
+    mismatch = " (intended-use mismatch: medical use, GB 2626 KN95)" * summary.intended_use_mismatch
+    return [
+        f"Order {summary.order_reference}: {summary.units_ordered:,} respirators{mismatch}",
+        f"Lots received: {summary.lots_received} ({summary.lots_quarantined} quarantined)",
+        f"Released on documents: {summary.units_released_on_documents:,} units in "
+        f"{summary.lots_released_on_documents} lots",
+        f"Dispatched: {summary.units_dispatched:,} units in {summary.distributions} distributions "
+        f"to {summary.hospitals_supplied} hospitals; {summary.units_in_warehouse:,} units in the "
+        "warehouse",
+        f"Rapid tests ({RAPID_ORDER_REFERENCE}): {summary.rapid_test_units_received:,} received in "
+        f"{summary.rapid_test_lots_received} lots ({summary.rapid_test_lots_quarantined} "
+        "quarantined)",
+    ]
+
+
+def login_lines(base_url: str = "http://127.0.0.1:8000/") -> list[str]:
+    """One line per demo user: username, role, password, what they see at `base_url`."""
+    rows = [("username", "role", "password", f"sees at {base_url}")]
+    rows += [
+        (user.username, _role_label(user), _password_of(user), user.sees) for user in DEMO_USERS
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return [
+        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[3]])
+        for row in rows
+    ]
+
+
+def _role_label(user: DemoUser) -> str:
+    return str(user.role.label) if user.role else "superuser"
+
+
+def _password_of(user: DemoUser) -> str:
+    exists_not_demo = (
+        get_user_model()
+        .objects.filter(username=user.username)
+        .exclude(pk__in=demo_users())
+        .exists()
+    )
+    return "(existing account)" if exists_not_demo else DEMO_PASSWORD
