@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.utils import timezone
 
 from .models import (
     TERMINAL_LOCATION_KINDS,
@@ -65,22 +67,24 @@ def lots_awaiting_inspection() -> QuerySet[Lot]:
             Q(status=LotStatus.QUARANTINED)
             | Q(status=LotStatus.RELEASED, release_basis="documents")
         )
-        .select_related("order_line__product", "shipment__order__supplier")
+        .select_related("order_line__product__claimed_standard", "shipment__order__supplier")
         .order_by("received_at", "lot_number")
     )
 
 
 def lots_dispatchable() -> QuerySet[Lot]:
-    """Released lots with units in the warehouse, first-expired-first-out."""
+    """Released, unexpired lots with units in the warehouse, first-expired-first-out (lots
+    without an expiry date last, on every database)."""
     return (
         Lot.objects.filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()),
             status=LotStatus.RELEASED,
             balances__location__kind=LocationKind.WAREHOUSE,
             balances__quantity__gt=0,
         )
         .annotate(in_warehouse=Sum("balances__quantity"))
         .select_related("order_line__product")
-        .order_by("expires_on", "received_at")
+        .order_by(F("expires_on").asc(nulls_last=True), "received_at")
     )
 
 
@@ -93,7 +97,8 @@ def lot_status_counts() -> dict[str, dict[str, int]]:
     return counts
 
 
-def oldest_quarantined_receipt():
+def oldest_quarantined_receipt() -> datetime | None:
+    """When the lot that has waited longest in quarantine arrived (None when none waits)."""
     return Lot.objects.filter(status=LotStatus.QUARANTINED).aggregate(at=Min("received_at"))["at"]
 
 
@@ -191,3 +196,8 @@ def _imbalance(entry: LotLedger) -> str:
 
 def lot_count() -> int:
     return Lot.objects.count()
+
+
+def lots_needing_test() -> QuerySet[Lot]:
+    """Lots in use after an emergency release on documents alone: they still need a test."""
+    return lots_awaiting_inspection().filter(status=LotStatus.RELEASED)

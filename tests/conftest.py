@@ -44,9 +44,14 @@ def _tasks_run_in_process():
 
 
 @pytest.fixture(autouse=True)
-def _media_and_mail_in_tmp(settings, tmp_path):
+def _media_mail_and_static_for_tests(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tests run with DEBUG off and no collectstatic: resolve {% static %} without a manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(autouse=True)

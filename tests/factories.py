@@ -98,7 +98,9 @@ class HospitalMembershipFactory(factory.django.DjangoModelFactory):
 
 
 def officer(username: str = "officer") -> object:
-    return UserFactory(username=username, role=Role.MINISTRY_OFFICER)
+    """The officer user; an existing one is reused as is (its password and session untouched)."""
+    existing = get_user_model().objects.filter(username=username).first()
+    return existing or UserFactory(username=username, role=Role.MINISTRY_OFFICER)
 
 
 def placed_order(
