@@ -1,0 +1,91 @@
+# Everyday commands. `make setup` is safe to run again and again: it only does what is missing.
+#
+#   make demo          set up, load the demo data, serve http://127.0.0.1:8000/
+#   make test          the whole test suite (extra pytest arguments: PYTEST_ARGS="-k ledger -x")
+#   make lint          ruff check, ruff format --check, no missing migrations
+#   make format        let ruff fix what it can and reformat
+#   make worker/beat   Celery worker / scheduler (need CELERY_BROKER_URL)
+#   make check-ledger  does every lot's stock add up?
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-from-pyproject
+MANAGE := $(BIN)/python manage.py
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo migrate test lint format worker beat check-ledger translations
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+setup: $(STAMP) .env translations
+	@mkdir -p var
+
+# A virtual environment with pip. Debian's python3.11 needs the python3.11-venv package for this;
+# a half-made .venv (venv failed before pip was in place) is removed so the next run starts clean.
+$(BIN)/pip:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	  echo "error: $(PYTHON) not found. Install Python 3.11 (Debian 12: apt-get install python3.11 python3.11-venv)." >&2; \
+	  exit 1; }
+	$(PYTHON) -m venv $(VENV) || { \
+	  rm -rf $(VENV); \
+	  echo "error: '$(PYTHON) -m venv' failed. On Debian: apt-get install python3.11-venv" >&2; \
+	  exit 1; }
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml | $(BIN)/pip
+	$(BIN)/pip install --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# Written once, never overwritten: a fresh secret key for this checkout (.env is gitignored).
+.env: | $(BIN)/pip
+	@umask 077 && { \
+	  $(BIN)/python -c 'import secrets; print("SECRET_KEY=" + secrets.token_urlsafe(50))'; \
+	  echo 'ALLOWED_HOSTS=localhost,127.0.0.1,[::1]'; \
+	} > $@.tmp && mv $@.tmp $@
+	@echo "Wrote .env with a new SECRET_KEY."
+
+# Compiled catalogues (.mo) are not in git. Without gettext's msgfmt the pages stay in English.
+translations: $(STAMP) .env
+	@if [ -d locale ]; then \
+	  if command -v msgfmt >/dev/null 2>&1; then \
+	    $(MANAGE) compilemessages --ignore=.venv --ignore=var --verbosity=0; \
+	  else \
+	    echo "notice: msgfmt (gettext) not found; translations not compiled, pages stay in English."; \
+	  fi; \
+	fi
+
+# The demo runs with DEBUG=true: development defaults, static files served without collectstatic.
+demo: setup
+	DEBUG=true $(MANAGE) migrate --noinput
+	DEBUG=true $(MANAGE) load_demo
+	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
+
+migrate: setup
+	$(MANAGE) migrate --noinput
+
+# pytest's exit code 5 means no test was collected: make fails on it like on any other non-zero.
+test: setup
+	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; fi; \
+	exit $$rc
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: setup
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: setup
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+check-ledger: setup
+	$(MANAGE) check_ledger
