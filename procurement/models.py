@@ -290,6 +290,7 @@ class LotEvent(models.Model):
         DISPATCHED = "dispatched", _("Dispatched")
         DISPOSED = "disposed", _("Disposed")
         CONSUMED = "consumed", _("Consumed")
+        DATES_CORRECTED = "dates_corrected", _("Dates corrected")
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -429,6 +429,46 @@ def lot_dispose(*, lot: Lot, actor, method: str, reason: str, reference: str = "
     return lot
 
 
+def lot_correct_dates(
+    *,
+    lot: Lot,
+    actor,
+    manufactured_on: dt.date | None,
+    expires_on: dt.date | None,
+    reason: str,
+) -> Lot:
+    """Correct a lot's manufacturing or expiry date as printed on the goods.
+
+    The expiry date decides whether a lot may be dispatched, so a correction is an officer's
+    act with a written reason and an event that keeps the old and the new dates.
+    """
+    require_role(actor, Role.MINISTRY_OFFICER, action="correct a lot's dates")
+    reason = _require_reason(reason, "correcting a lot's dates")
+    if manufactured_on and expires_on and expires_on <= manufactured_on:
+        raise InvalidInput("The expiry date must be after the manufacturing date.")
+    with transaction.atomic():
+        lot = _lock_lot(lot)
+        before = {"manufactured_on": lot.manufactured_on, "expires_on": lot.expires_on}
+        after = {"manufactured_on": manufactured_on, "expires_on": expires_on}
+        if before == after:
+            return lot
+        lot.manufactured_on, lot.expires_on = manufactured_on, expires_on
+        lot.save(update_fields=["manufactured_on", "expires_on"])
+        LotEvent.objects.create(
+            lot=lot,
+            kind=LotEvent.Kind.DATES_CORRECTED,
+            from_status=lot.status,
+            to_status=lot.status,
+            actor=actor,
+            reason=reason,
+            data={
+                "before": {k: v.isoformat() if v else None for k, v in before.items()},
+                "after": {k: v.isoformat() if v else None for k, v in after.items()},
+            },
+        )
+    return lot
+
+
 def _lot_set_status(lot: Lot, to_status: str, *, actor, reason: str) -> Lot:
     with transaction.atomic():
         lot = _lock_lot(lot)

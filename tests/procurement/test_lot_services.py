@@ -235,3 +235,47 @@ def test_dispose_refuses_an_unknown_method(officer):
     services.lot_reject(lot=lot, actor=officer, reason="failed")
     with pytest.raises(InvalidInput, match="returning to the supplier or by destruction"):
         services.lot_dispose(lot=lot, actor=officer, method="warehouse", reason="x")
+
+
+def test_correcting_a_lots_dates_keeps_the_old_ones_in_an_event(officer):
+    import datetime as dt
+
+    lot = factories.received_lot(actor=officer, expires_on=dt.date(2030, 1, 1))
+
+    services.lot_correct_dates(
+        lot=lot,
+        actor=officer,
+        manufactured_on=dt.date(2020, 2, 1),
+        expires_on=dt.date(2022, 2, 1),
+        reason="expiry as printed on the cartons",
+    )
+
+    lot.refresh_from_db()
+    assert lot.expires_on == dt.date(2022, 2, 1)
+    event = lot.events.get(kind="dates_corrected")
+    assert event.data["before"]["expires_on"] == "2030-01-01"
+    assert event.data["after"]["expires_on"] == "2022-02-01"
+    assert (event.actor, event.reason) == (officer, "expiry as printed on the cartons")
+
+
+def test_correcting_dates_needs_an_officer_and_a_reason(officer, inspector):
+    lot = factories.received_lot(actor=officer)
+    dates = {"manufactured_on": lot.manufactured_on, "expires_on": None}
+    with pytest.raises(NotPermitted):
+        services.lot_correct_dates(lot=lot, actor=inspector, reason="typo", **dates)
+    with pytest.raises(InvalidInput, match="written reason"):
+        services.lot_correct_dates(lot=lot, actor=officer, reason="", **dates)
+
+
+def test_correcting_dates_refuses_expiry_before_manufacture(officer):
+    import datetime as dt
+
+    lot = factories.received_lot(actor=officer)
+    with pytest.raises(InvalidInput, match="after the manufacturing date"):
+        services.lot_correct_dates(
+            lot=lot,
+            actor=officer,
+            manufactured_on=dt.date(2020, 2, 1),
+            expires_on=dt.date(2020, 1, 1),
+            reason="typo",
+        )
