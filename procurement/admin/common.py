@@ -1,0 +1,157 @@
+"""Shared pieces of the ministry panel.
+
+Reference data (standards, suppliers, products, hospitals) is edited here directly. Everything
+with a status or a quantity is read-only: it changes only through the admin actions and the two
+small views below (receive a shipment, dispatch a lot), and each of them calls a service in
+`procurement.services`. A service that refuses raises a `DomainError`; its message is shown to
+the person as it is, and the other selected objects still go ahead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from ..errors import DomainError
+
+NEEDS_TEST_WARNING = (
+    "Released on documents alone: this lot is in use but still needs a test (an inspection)."
+)
+MISMATCH_WARNING = (
+    "Intended-use mismatch: ordered for medical use, but the product is certified only to a "
+    "non-medical standard (or to none)."
+)
+
+# ---------------------------------------------------------------------------------------------
+# Helpers shared by the admin classes
+
+
+def run_each(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset,
+    call: Callable[[object], object],
+    done: str,
+) -> None:
+    """Call a service per object; show each refusal once and what went through."""
+    succeeded: list[str] = []
+    refusals: list[str] = []
+    for obj in queryset:
+        try:
+            call(obj)
+        except DomainError as exc:
+            if exc.message not in refusals:
+                refusals.append(exc.message)
+        else:
+            succeeded.append(str(obj))
+    for message in refusals:
+        model_admin.message_user(request, message, messages.ERROR)
+    if succeeded:
+        model_admin.message_user(request, f"{done}: {', '.join(succeeded)}.", messages.SUCCESS)
+
+
+def input_page(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    form,
+    title: str,
+    submit: str,
+    queryset=None,
+    action: str = "",
+    warning: str = "",
+    cancel_url: str = "",
+) -> TemplateResponse:
+    """The intermediate page: what is about to change, a form, and a button."""
+    opts = model_admin.model._meta
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": opts,
+        "title": title,
+        "subtitle": None,
+        "form": form,
+        "media": model_admin.media + form.media,
+        "queryset": queryset,
+        "action": action,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "warning": warning,
+        "submit_label": submit,
+        "cancel_url": cancel_url or reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+    }
+    return TemplateResponse(request, "admin/procurement/action_form.html", context)
+
+
+def asks_first(form_class, *, title: str, submit: str, warning: str = ""):
+    """Turn an action that needs input into one that asks for it on an intermediate page.
+
+    The page posts back to the changelist with `action`, the `_selected_action` ids and
+    `apply`; only then does the wrapped action run, with the form's cleaned data as keywords.
+    """
+
+    def decorator(func):
+        @wraps(func)
+        def action(model_admin, request, queryset):
+            form = form_class(request.POST if "apply" in request.POST else None)
+            if form.is_bound and form.is_valid():
+                return func(model_admin, request, queryset, **form.cleaned_data)
+            return input_page(
+                model_admin,
+                request,
+                form=form,
+                title=title,
+                submit=submit,
+                queryset=queryset,
+                action=func.__name__,
+                warning=warning,
+            )
+
+        return action
+
+    return decorator
+
+
+class SavesOnlyEditedFields:
+    """Write only the fields the form changed, so that an edit of notes or dates can never put
+    back a status or quantity that a service changed while the form was open."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            obj.save(update_fields=form.changed_data)
+        else:
+            super().save_model(request, obj, form, change)
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Ledger and event tables: written by services only, never added, edited or deleted here."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ViewOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

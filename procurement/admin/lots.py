@@ -1,0 +1,426 @@
+"""Lots: every status change is an action that asks for its reason and calls a service."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from .. import admin_forms, services
+from ..errors import DomainError
+from ..models import (
+    Distribution,
+    IntendedUse,
+    LocationKind,
+    Lot,
+    LotEvent,
+    LotStatus,
+    ReleaseBasis,
+    StockBalance,
+    StockMovement,
+)
+from .common import (
+    MISMATCH_WARNING,
+    NEEDS_TEST_WARNING,
+    ViewOnlyInline,
+    asks_first,
+    input_page,
+    run_each,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Lots
+
+
+class NeedsTestFilter(admin.SimpleListFilter):
+    title = "needs a test"
+    parameter_name = "needs_test"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes: released on documents"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        needs_test = Q(status=LotStatus.RELEASED, release_basis=ReleaseBasis.DOCUMENTS)
+        if self.value() == "yes":
+            return queryset.filter(needs_test)
+        if self.value() == "no":
+            return queryset.exclude(needs_test)
+        return queryset
+
+
+class MismatchFilter(admin.SimpleListFilter):
+    title = "intended-use mismatch"
+    parameter_name = "mismatch"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        mismatch = Q(order_line__intended_use=IntendedUse.MEDICAL) & (
+            Q(order_line__product__claimed_standard__isnull=True)
+            | Q(order_line__product__claimed_standard__is_medical=False)
+        )
+        if self.value() == "yes":
+            return queryset.filter(mismatch)
+        if self.value() == "no":
+            return queryset.exclude(mismatch)
+        return queryset
+
+
+class LotEventInline(ViewOnlyInline):
+    model = LotEvent
+    fields = ["at", "kind", "from_status", "to_status", "actor", "reason", "data"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class StockBalanceInline(ViewOnlyInline):
+    model = StockBalance
+    fields = ["location", "quantity"]
+    verbose_name_plural = "stock balances (where the units are now)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("location")
+
+
+class StockMovementInline(ViewOnlyInline):
+    model = StockMovement
+    fields = ["at", "kind", "quantity", "from_location", "to_location", "reference", "actor"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("from_location", "to_location", "actor")
+
+
+class DistributionInline(ViewOnlyInline):
+    model = Distribution
+    fields = ["dispatched_at", "hospital", "quantity", "status", "dispatched_by", "note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("hospital", "dispatched_by")
+
+
+def _warehouse_units():
+    balance = StockBalance.objects.filter(
+        lot=OuterRef("pk"), location__kind=LocationKind.WAREHOUSE
+    ).values("quantity")[:1]
+    return Coalesce(Subquery(balance), Value(0))
+
+
+@admin.register(Lot)
+class LotAdmin(admin.ModelAdmin):
+    """Lots come only from receiving a shipment; their status changes only by the actions."""
+
+    list_display = [
+        "lot_number",
+        "product",
+        "order",
+        "status",
+        "needs_test",
+        "mismatch",
+        "quantity_received",
+        "in_warehouse",
+        "expires_on",
+        "received_at",
+    ]
+    list_filter = [
+        "status",
+        NeedsTestFilter,
+        MismatchFilter,
+        "release_basis",
+        "order_line__product__category",
+        ("shipment__order__supplier", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["order_line__product__claimed_standard", "shipment__order"]
+    search_fields = [
+        "lot_number",
+        "shipment__reference",
+        "shipment__order__reference",
+        "order_line__product__name",
+        "order_line__product__sku",
+    ]
+    date_hierarchy = "received_at"
+    fieldsets = [
+        (
+            "Status",
+            {
+                "fields": [
+                    "status",
+                    "needs_test_notice",
+                    "release_basis",
+                    "released_at",
+                    "events_link",
+                ]
+            },
+        ),
+        (
+            "Lot",
+            {
+                "fields": [
+                    "lot_number",
+                    "product",
+                    "shipment",
+                    "order_line",
+                    "mismatch_notice",
+                    "manufactured_on",
+                    "expires_on",
+                ]
+            },
+        ),
+        ("Stock", {"fields": ["quantity_received", "received_at", "in_warehouse"]}),
+    ]
+    readonly_fields = [
+        "status",
+        "needs_test_notice",
+        "release_basis",
+        "released_at",
+        "events_link",
+        "lot_number",
+        "product",
+        "shipment",
+        "order_line",
+        "mismatch_notice",
+        "manufactured_on",
+        "expires_on",
+        "quantity_received",
+        "received_at",
+        "in_warehouse",
+    ]
+    inlines = [StockBalanceInline, DistributionInline, StockMovementInline, LotEventInline]
+    actions = [
+        "release_on_documents",
+        "release_on_inspection",
+        "put_on_hold",
+        "reject",
+        "recall",
+        "dispose",
+        "dispatch_to_hospital",
+        "correct_dates",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("order_line__product__claimed_standard", "shipment__order")
+            .annotate(warehouse_units=_warehouse_units())
+        )
+
+    @admin.display(description="product", ordering="order_line__product__name")
+    def product(self, lot: Lot):
+        return lot.order_line.product
+
+    @admin.display(description="order", ordering="shipment__order__reference")
+    def order(self, lot: Lot):
+        return lot.shipment.order
+
+    @admin.display(boolean=True, description="needs a test")
+    def needs_test(self, lot: Lot) -> bool:
+        return lot.needs_test
+
+    @admin.display(boolean=True, description="use mismatch")
+    def mismatch(self, lot: Lot) -> bool:
+        return lot.order_line.intended_use_mismatch
+
+    @admin.display(description="in warehouse", ordering="warehouse_units")
+    def in_warehouse(self, lot: Lot) -> int:
+        return lot.warehouse_units
+
+    @admin.display(description="needs a test")
+    def needs_test_notice(self, lot: Lot) -> str:
+        if lot.needs_test:
+            return format_html("<strong>YES.</strong> {}", NEEDS_TEST_WARNING)
+        return "No"
+
+    @admin.display(description="intended-use mismatch")
+    def mismatch_notice(self, lot: Lot) -> str:
+        if lot.order_line.intended_use_mismatch:
+            return format_html("<strong>YES.</strong> {}", MISMATCH_WARNING)
+        return "No"
+
+    @admin.display(description="events")
+    def events_link(self, lot: Lot) -> str:
+        url = reverse("admin:procurement_lotevent_changelist")
+        query = urlencode({"lot__id__exact": lot.pk})
+        return format_html('<a href="{}?{}">All events of this lot</a>', url, query)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "lot_actions": [c for c in self.get_action_choices(request) if c[0]],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "needs_test_warning": NEEDS_TEST_WARNING,
+            "mismatch_warning": MISMATCH_WARNING,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # Actions: each calls one service per selected lot.
+
+    @admin.action(description="Release on documents (emergency)", permissions=["change"])
+    @asks_first(
+        admin_forms.ReasonForm,
+        title="Emergency release on documents",
+        submit="Release on documents",
+        warning=(
+            "An emergency release on documents alone: the lots may be dispatched at once, but "
+            "each still needs a test (an inspection) and is listed as needing one until then. "
+            "Say why the release cannot wait."
+        ),
+    )
+    def release_on_documents(self, request, queryset, *, reason: str) -> None:
+        def release(lot):
+            services.lot_release(
+                lot=lot, actor=request.user, basis=ReleaseBasis.DOCUMENTS, reason=reason
+            )
+
+        run_each(self, request, queryset, release, "Released on documents, still to be tested")
+
+    @admin.action(description="Correct manufacturing or expiry date", permissions=["change"])
+    @asks_first(
+        admin_forms.CorrectDatesForm,
+        title="Correct a lot's dates",
+        submit="Correct the dates",
+        warning=(
+            "The expiry date decides whether a lot may be dispatched. Give the dates as printed "
+            "on the goods and say where they come from; the old dates stay in the lot's events."
+        ),
+    )
+    def correct_dates(self, request, queryset, *, reason: str, manufactured_on, expires_on):
+        def correct(lot):
+            services.lot_correct_dates(
+                lot=lot,
+                actor=request.user,
+                manufactured_on=manufactured_on,
+                expires_on=expires_on,
+                reason=reason,
+            )
+
+        run_each(self, request, queryset, correct, "Dates corrected")
+
+    @admin.action(description="Release on accepted inspection", permissions=["change"])
+    @asks_first(admin_forms.NoteForm, title="Release on an accepted inspection", submit="Release")
+    def release_on_inspection(self, request, queryset, *, reason: str) -> None:
+        def release(lot):
+            services.lot_release(
+                lot=lot, actor=request.user, basis=ReleaseBasis.INSPECTION, reason=reason
+            )
+
+        run_each(self, request, queryset, release, "Released on inspection")
+
+    @admin.action(description="Put on hold", permissions=["change"])
+    @asks_first(admin_forms.ReasonForm, title="Put lots on hold", submit="Put on hold")
+    def put_on_hold(self, request, queryset, *, reason: str) -> None:
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda lot: services.lot_hold(lot=lot, actor=request.user, reason=reason),
+            "Put on hold",
+        )
+
+    @admin.action(description="Reject", permissions=["change"])
+    @asks_first(
+        admin_forms.ReasonForm,
+        title="Reject lots",
+        submit="Reject",
+        warning="Only lots of which no unit ever left the warehouse can be rejected.",
+    )
+    def reject(self, request, queryset, *, reason: str) -> None:
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda lot: services.lot_reject(lot=lot, actor=request.user, reason=reason),
+            "Rejected",
+        )
+
+    @admin.action(description="Recall", permissions=["change"])
+    @asks_first(
+        admin_forms.ReasonForm,
+        title="Recall lots",
+        submit="Recall",
+        warning="Only lots with units dispatched to hospitals can be recalled.",
+    )
+    def recall(self, request, queryset, *, reason: str) -> None:
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda lot: services.lot_recall(lot=lot, actor=request.user, reason=reason),
+            "Recalled",
+        )
+
+    @admin.action(description="Dispose (return to supplier or destroy)", permissions=["change"])
+    @asks_first(
+        admin_forms.DisposeForm,
+        title="Dispose of lots",
+        submit="Dispose",
+        warning=(
+            "The warehouse stock of each rejected or recalled lot leaves the ministry for good. "
+            "Units still at hospitals must be returned first."
+        ),
+    )
+    def dispose(self, request, queryset, *, method: str, reason: str, reference: str) -> None:
+        def dispose(lot):
+            services.lot_dispose(
+                lot=lot, actor=request.user, method=method, reason=reason, reference=reference
+            )
+
+        run_each(self, request, queryset, dispose, "Disposed")
+
+    @admin.action(description="Dispatch to hospital (one lot)", permissions=["change"])
+    def dispatch_to_hospital(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True)[:2])
+        if len(pks) != 1:
+            self.message_user(request, "Select exactly one lot to dispatch.", messages.WARNING)
+            return None
+        return redirect("admin:procurement_lot_dispatch", pks[0])
+
+    def get_urls(self):
+        dispatch = path(
+            "<path:object_id>/dispatch/",
+            self.admin_site.admin_view(self.dispatch_view),
+            name="procurement_lot_dispatch",
+        )
+        return [dispatch, *super().get_urls()]
+
+    def dispatch_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        lot = self.get_object(request, object_id)
+        if lot is None:
+            raise Http404("No such lot.")
+        if not self.has_change_permission(request, lot):
+            raise PermissionDenied
+        data = request.POST if request.method == "POST" else None
+        form = admin_forms.DispatchForm(data, admin_site=self.admin_site)
+        if data is not None and form.is_valid():
+            try:
+                distribution = services.distribution_dispatch(
+                    lot=lot, actor=request.user, **form.cleaned_data
+                )
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, f"Dispatched {distribution}.", messages.SUCCESS)
+                return redirect("admin:procurement_lot_change", lot.pk)
+        return input_page(
+            self,
+            request,
+            form=form,
+            title=f"Dispatch lot {lot} to a hospital",
+            submit="Dispatch",
+            warning=f"{lot.warehouse_units:,} units of {lot.product} are in the warehouse.",
+            cancel_url=reverse("admin:procurement_lot_change", args=[lot.pk]),
+        )

@@ -1,0 +1,32 @@
+"""Data: ministry officers may look up users, so they can link hospital staff to hospitals."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    app_config = apps.get_app_config("auth")
+    app_config.models_module = True  # a migration's app stub lacks it; create_permissions asks
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="ministry officer")
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="auth", codename="view_user")
+    )
+
+
+def backwards(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group in Group.objects.filter(name="ministry officer"):
+        group.permissions.remove(
+            *Permission.objects.filter(content_type__app_label="auth", codename="view_user")
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("procurement", "0003_lot_event_dates_corrected")]
+
+    operations = [migrations.RunPython(forwards, backwards)]

@@ -1,0 +1,766 @@
+"""The ministry panel: lists render with flat query counts, ledger tables are view-only, and every
+state change goes through an admin action (or the receive and dispatch views) into a service,
+whose refusals are shown as messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from procurement import services
+from procurement.ledger import balance_of, hospital_location, location_of_kind, warehouse_location
+from procurement.models import (
+    Distribution,
+    Hospital,
+    HospitalMembership,
+    IntendedUse,
+    Location,
+    LocationKind,
+    Lot,
+    LotEvent,
+    LotStatus,
+    OrderEvent,
+    OrderStatus,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReleaseBasis,
+    Role,
+    Shipment,
+    Standard,
+    StockBalance,
+    StockMovement,
+    Supplier,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ALL_MODELS = [
+    Standard,
+    Supplier,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    OrderEvent,
+    Shipment,
+    Lot,
+    LotEvent,
+    Hospital,
+    HospitalMembership,
+    Location,
+    StockMovement,
+    StockBalance,
+    Distribution,
+]
+LEDGER_MODELS = [StockMovement, StockBalance, LotEvent, OrderEvent, Distribution]
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    client.force_login(officer)
+    return client
+
+
+def _url(model, view: str = "changelist", *args) -> str:
+    return reverse(f"admin:procurement_{model._meta.model_name}_{view}", args=args)
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def _act(client, model, action: str, objects, **form):
+    """Post an admin action; with form data, as the intermediate page's confirmation."""
+    data = {"action": action, ACTION_CHECKBOX_NAME: [obj.pk for obj in objects]}
+    if form:
+        data.update(form, apply="yes")
+    return client.post(_url(model), data, follow=True)
+
+
+def _dispatched_lot(officer, hospital, quantity=100, sent=40) -> Lot:
+    lot = factories.released_lot(quantity=quantity, actor=officer)
+    services.distribution_dispatch(lot=lot, hospital=hospital, quantity=sent, actor=officer)
+    return lot
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists, pages and who gets in
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
+def test_every_changelist_renders_for_an_officer(officer_client, officer, hospital, model):
+    _dispatched_lot(officer, hospital)
+    factories.HospitalMembershipFactory(hospital=hospital)
+
+    response = officer_client.get(_url(model))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+
+
+def test_every_change_page_of_a_dispatched_lot_renders_for_an_officer(
+    officer_client, officer, hospital
+):
+    lot = _dispatched_lot(officer, hospital)
+    pages = [
+        _url(Lot, "change", lot.pk),
+        _url(Shipment, "change", lot.shipment.pk),
+        _url(PurchaseOrder, "change", lot.shipment.order.pk),
+        _url(Hospital, "change", hospital.pk),
+        _url(Distribution, "change", lot.distributions.get().pk),
+        _url(StockMovement, "change", lot.movements.first().pk),
+        _url(PurchaseOrder, "add"),
+        reverse("admin:procurement_shipment_receive"),
+        reverse("admin:procurement_lot_dispatch", args=[lot.pk]),
+    ]
+
+    for page in pages:
+        assert officer_client.get(page).status_code == 200, page
+
+
+def _changelist_queries(client, model, django_assert_max_num_queries, limit: int) -> None:
+    with django_assert_max_num_queries(limit):
+        response = client.get(_url(model))
+    assert response.status_code == 200
+
+
+def test_lot_list_runs_the_same_number_of_queries_for_one_lot_or_many(
+    officer_client, officer, django_assert_max_num_queries
+):
+    factories.received_lot(actor=officer)
+    with CaptureQueriesContext(connection) as one_lot:
+        officer_client.get(_url(Lot))
+    for _ in range(6):
+        factories.released_lot(actor=officer)
+
+    _changelist_queries(officer_client, Lot, django_assert_max_num_queries, len(one_lot))
+
+
+def test_distribution_list_runs_the_same_number_of_queries_for_one_or_many(
+    officer_client, officer, hospital, django_assert_max_num_queries
+):
+    _dispatched_lot(officer, hospital)
+    with CaptureQueriesContext(connection) as one_row:
+        officer_client.get(_url(Distribution))
+    for _ in range(6):
+        _dispatched_lot(officer, factories.HospitalFactory(), sent=10)
+
+    _changelist_queries(officer_client, Distribution, django_assert_max_num_queries, len(one_row))
+
+
+def test_hospital_staff_cannot_open_the_admin(client, hospital_user):
+    client.force_login(hospital_user)
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize("model", LEDGER_MODELS, ids=lambda m: m.__name__)
+def test_ledger_and_event_tables_are_view_only(officer_client, officer, hospital, model):
+    _dispatched_lot(officer, hospital)
+    row = model.objects.first()
+
+    assert officer_client.get(_url(model, "add")).status_code == 403
+    assert officer_client.post(_url(model, "change", row.pk), {}).status_code == 403
+    assert officer_client.post(_url(model, "delete", row.pk), {"post": "yes"}).status_code == 403
+    assert model.objects.filter(pk=row.pk).exists()
+
+
+def test_lots_cannot_be_added_or_deleted_and_their_status_is_read_only(officer_client, officer):
+    lot = factories.received_lot(actor=officer)
+
+    assert officer_client.get(_url(Lot, "add")).status_code == 403
+    assert officer_client.post(_url(Lot, "delete", lot.pk), {"post": "yes"}).status_code == 403
+    form = officer_client.get(_url(Lot, "change", lot.pk)).context["adminform"].form
+    assert "status" not in form.fields
+    assert "quantity_received" not in form.fields
+    assert "release_basis" not in form.fields
+
+
+def test_a_placed_order_cannot_be_deleted_even_by_a_superuser(client, officer, admin_user):
+    order = factories.placed_order(actor=officer)
+    client.force_login(admin_user)
+
+    response = client.post(_url(PurchaseOrder, "delete", order.pk), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert PurchaseOrder.objects.filter(pk=order.pk).exists()
+
+
+def test_lot_page_says_a_lot_released_on_documents_still_needs_a_test(officer_client, officer):
+    lot = factories.received_lot(actor=officer)
+    services.lot_release(
+        lot=lot, actor=officer, basis=ReleaseBasis.DOCUMENTS, reason="ICU runs out Friday"
+    )
+
+    page = officer_client.get(_url(Lot, "change", lot.pk)).content.decode()
+    needing = officer_client.get(_url(Lot), {"needs_test": "yes"}).context["cl"].result_count
+
+    events = officer_client.get(_url(LotEvent), {"lot__id__exact": lot.pk}).context["cl"]
+
+    assert "still needs a test" in page
+    assert f"?lot__id__exact={lot.pk}" in page
+    assert needing == 1
+    assert [e.to_status for e in events.result_list] == [LotStatus.QUARANTINED, LotStatus.RELEASED]
+
+
+def test_lot_page_shows_the_intended_use_mismatch_of_its_order_line(officer_client, officer):
+    non_medical = factories.StandardFactory(code="GB 2626 KN95", is_medical=False)
+    product = factories.ProductFactory(claimed_standard=non_medical)
+    order = factories.placed_order(actor=officer, product=product, intended_use=IntendedUse.MEDICAL)
+    lot = factories.received_lot(actor=officer, order=order)
+
+    page = officer_client.get(_url(Lot, "change", lot.pk)).content.decode()
+    mismatched = officer_client.get(_url(Lot), {"mismatch": "yes"}).context["cl"].result_count
+    order_page = officer_client.get(_url(PurchaseOrder, "change", order.pk)).content.decode()
+
+    assert "Intended-use mismatch" in page
+    assert mismatched == 1
+    assert "MISMATCH" in order_page
+
+
+# ---------------------------------------------------------------------------------------------
+# Lot actions
+
+
+def test_release_on_documents_first_asks_for_a_reason_and_warns_a_test_is_still_needed(
+    officer_client, officer
+):
+    lot = factories.received_lot(actor=officer)
+
+    response = _act(officer_client, Lot, "release_on_documents", [lot])
+
+    assert response.status_code == 200
+    assert "still needs a test" in response.content.decode()
+    assert 'name="apply"' in response.content.decode()
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.QUARANTINED
+
+
+def test_release_on_documents_with_a_reason_releases_the_lot_and_records_why(
+    officer_client, officer
+):
+    lot = factories.received_lot(actor=officer)
+
+    response = _act(
+        officer_client, Lot, "release_on_documents", [lot], reason="ICU stock runs out Friday"
+    )
+
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.RELEASED
+    assert lot.release_basis == ReleaseBasis.DOCUMENTS
+    assert lot.needs_test
+    event = lot.events.get(kind=LotEvent.Kind.STATUS_CHANGED)
+    assert (event.to_status, event.reason, event.actor) == (
+        LotStatus.RELEASED,
+        "ICU stock runs out Friday",
+        officer,
+    )
+    assert any("Released on documents" in m for m in _messages(response))
+
+
+def test_release_on_documents_requires_a_reason(officer_client, officer):
+    lot = factories.received_lot(actor=officer)
+
+    response = _act(officer_client, Lot, "release_on_documents", [lot], reason="   ")
+
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.QUARANTINED
+    assert not lot.events.filter(kind=LotEvent.Kind.STATUS_CHANGED).exists()
+    assert _messages(response) == [
+        "A written reason is required for an emergency release on documents."
+    ]
+
+
+def test_an_inspector_may_not_release_on_documents(client, inspector, officer):
+    lot = factories.received_lot(actor=officer)
+    client.force_login(inspector)
+
+    response = _act(client, Lot, "release_on_documents", [lot], reason="urgent")
+
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.QUARANTINED
+    assert _messages(response) == ["Only a ministry officer may release a lot on documents."]
+
+
+def test_an_inspector_releases_on_an_accepted_inspection_with_an_optional_note(
+    client, inspector, officer
+):
+    lot = factories.received_lot(actor=officer)
+    client.force_login(inspector)
+
+    _act(client, Lot, "release_on_inspection", [lot], reason="Report LAB-17 accepted")
+
+    lot.refresh_from_db()
+    assert (lot.status, lot.release_basis) == (LotStatus.RELEASED, ReleaseBasis.INSPECTION)
+    assert lot.events.last().reason == "Report LAB-17 accepted"
+
+
+def test_put_on_hold_then_reject_records_each_reason(officer_client, officer):
+    lot = factories.received_lot(actor=officer)
+
+    _act(officer_client, Lot, "put_on_hold", [lot], reason="Filter efficiency 78% in lab")
+    _act(officer_client, Lot, "reject", [lot], reason="Second sample failed too")
+
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.REJECTED
+    assert list(
+        lot.events.filter(kind=LotEvent.Kind.STATUS_CHANGED).values_list("to_status", "reason")
+    ) == [
+        (LotStatus.ON_HOLD, "Filter efficiency 78% in lab"),
+        (LotStatus.REJECTED, "Second sample failed too"),
+    ]
+
+
+def test_recall_of_a_dispatched_lot(officer_client, officer, hospital):
+    lot = _dispatched_lot(officer, hospital)
+
+    response = _act(officer_client, Lot, "recall", [lot], reason="Failed EN 149 after use")
+
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.RECALLED
+    assert _messages(response) == [f"Recalled: {lot.lot_number}."]
+
+
+def test_rejecting_a_dispatched_lot_says_it_must_be_recalled(officer_client, officer, hospital):
+    lot = _dispatched_lot(officer, hospital)
+
+    response = _act(officer_client, Lot, "reject", [lot], reason="Failed")
+
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.RELEASED
+    assert _messages(response) == [
+        f"Units of lot {lot.lot_number} have reached hospitals; it must be recalled, not rejected."
+    ]
+
+
+def test_dispose_returns_a_rejected_lots_warehouse_stock_to_the_supplier(officer_client, officer):
+    lot = factories.received_lot(quantity=500, actor=officer)
+    services.lot_reject(lot=lot, actor=officer, reason="Fake certificate")
+
+    _act(
+        officer_client,
+        Lot,
+        "dispose",
+        [lot],
+        method=LocationKind.SUPPLIER,
+        reason="Supplier takes them back",
+        reference="RMA-88",
+    )
+
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.DISPOSED
+    assert balance_of(lot, warehouse_location()) == 0
+    assert balance_of(lot, location_of_kind(LocationKind.SUPPLIER)) == 500
+    assert lot.events.last().data["reference"] == "RMA-88"
+
+
+def test_a_refused_lot_does_not_stop_the_other_selected_lots(officer_client, officer, hospital):
+    dispatched = _dispatched_lot(officer, hospital)
+    in_quarantine = factories.received_lot(actor=officer)
+
+    response = _act(officer_client, Lot, "reject", [dispatched, in_quarantine], reason="Failed")
+
+    in_quarantine.refresh_from_db()
+    dispatched.refresh_from_db()
+    assert in_quarantine.status == LotStatus.REJECTED
+    assert dispatched.status == LotStatus.RELEASED
+    messages = _messages(response)
+    assert len(messages) == 2
+    assert "must be recalled" in messages[0]
+    assert messages[1] == f"Rejected: {in_quarantine.lot_number}."
+
+
+def test_lot_page_action_form_posts_to_the_changelist(officer_client, officer):
+    lot = factories.received_lot(actor=officer)
+
+    page = officer_client.get(_url(Lot, "change", lot.pk)).content.decode()
+    response = officer_client.post(
+        _url(Lot), {"action": "put_on_hold", ACTION_CHECKBOX_NAME: [lot.pk]}
+    )
+
+    assert 'value="put_on_hold"' in page
+    assert response.status_code == 200
+    assert response.template_name == "admin/procurement/action_form.html"
+
+
+# ---------------------------------------------------------------------------------------------
+# Dispatch
+
+
+def test_dispatch_action_moves_stock_to_the_hospital(officer_client, officer, hospital):
+    lot = factories.released_lot(quantity=1_000, actor=officer)
+
+    chosen = _act(officer_client, Lot, "dispatch_to_hospital", [lot])
+    response = officer_client.post(
+        chosen.wsgi_request.path, {"hospital": hospital.pk, "quantity": 300}, follow=True
+    )
+
+    assert chosen.wsgi_request.path == reverse("admin:procurement_lot_dispatch", args=[lot.pk])
+    assert balance_of(lot, warehouse_location()) == 700
+    assert balance_of(lot, hospital_location(hospital)) == 300
+    distribution = Distribution.objects.get(lot=lot)
+    assert (distribution.hospital, distribution.quantity) == (hospital, 300)
+    assert response.wsgi_request.path == _url(Lot, "change", lot.pk)
+    assert _messages(response) == [f"Dispatched {distribution}."]
+
+
+def test_dispatch_action_takes_exactly_one_lot(officer_client, officer):
+    lots = [factories.released_lot(actor=officer) for _ in range(2)]
+
+    response = _act(officer_client, Lot, "dispatch_to_hospital", lots)
+
+    assert _messages(response) == ["Select exactly one lot to dispatch."]
+
+
+def test_dispatching_more_than_the_warehouse_holds_shows_why_and_keeps_the_input(
+    officer_client, officer, hospital
+):
+    lot = factories.released_lot(quantity=100, actor=officer)
+
+    response = officer_client.post(
+        reverse("admin:procurement_lot_dispatch", args=[lot.pk]),
+        {"hospital": hospital.pk, "quantity": 101},
+    )
+
+    assert response.status_code == 200
+    assert _messages(response) == [
+        f"Central warehouse holds 100 units of lot {lot.lot_number}; 101 were asked for."
+    ]
+    assert response.context["form"]["quantity"].value() == "101"
+    assert not Distribution.objects.exists()
+
+
+def test_a_quarantined_lot_cannot_be_dispatched(client, clerk, officer, hospital):
+    lot = factories.received_lot(actor=officer)
+    client.force_login(clerk)
+
+    response = client.post(
+        reverse("admin:procurement_lot_dispatch", args=[lot.pk]),
+        {"hospital": hospital.pk, "quantity": 1},
+    )
+
+    assert "only released stock can be dispatched" in _messages(response)[0]
+    assert balance_of(lot, warehouse_location()) == lot.quantity_received
+
+
+# ---------------------------------------------------------------------------------------------
+# Receiving shipments
+
+
+def _receive_data(order, *lots, reference="AWB-778"):
+    data = {
+        "order": order.pk,
+        "reference": reference,
+        "received_at_0": "2024-03-01",
+        "received_at_1": "10:30:00",
+        "notes": "Two pallets",
+        "lots-TOTAL_FORMS": str(len(lots)),
+        "lots-INITIAL_FORMS": "0",
+        "lots-MIN_NUM_FORMS": "0",
+        "lots-MAX_NUM_FORMS": "1000",
+    }
+    for index, lot in enumerate(lots):
+        data.update({f"lots-{index}-{key}": value for key, value in lot.items()})
+    return data
+
+
+def _lot_row(line, number: str, quantity: int) -> dict:
+    return {
+        "order_line": line.pk,
+        "lot_number": number,
+        "quantity": quantity,
+        "manufactured_on": "2024-01-10",
+        "expires_on": (timezone.localdate() + dt.timedelta(days=700)).isoformat(),
+    }
+
+
+def test_adding_a_shipment_goes_to_the_receive_page(officer_client):
+    response = officer_client.get(_url(Shipment, "add"), {"order": "7"})
+
+    assert response.status_code == 302
+    assert response.url == reverse("admin:procurement_shipment_receive") + "?order=7"
+
+
+def test_receiving_a_shipment_creates_quarantined_lots_in_the_warehouse(client, clerk, officer):
+    order = factories.placed_order(actor=officer, quantity=1_000)
+    line = order.lines.get()
+    client.force_login(clerk)
+
+    response = client.post(
+        reverse("admin:procurement_shipment_receive") + f"?order={order.pk}",
+        _receive_data(order, _lot_row(line, "L-1", 600), _lot_row(line, "L-2", 400)),
+        follow=True,
+    )
+
+    shipment = Shipment.objects.get(order=order)
+    assert response.wsgi_request.path == _url(Shipment, "change", shipment.pk)
+    assert _messages(response) == ["Shipment AWB-778 received: 2 lot(s) in quarantine."]
+    assert shipment.received_by == clerk
+    lots = {lot.lot_number: lot for lot in shipment.lots.all()}
+    assert {n: lot.status for n, lot in lots.items()} == {
+        "L-1": LotStatus.QUARANTINED,
+        "L-2": LotStatus.QUARANTINED,
+    }
+    assert balance_of(lots["L-1"], warehouse_location()) == 600
+    assert balance_of(lots["L-2"], warehouse_location()) == 400
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RECEIVED
+
+
+def test_receiving_more_than_ordered_shows_the_error_and_creates_nothing(officer_client, officer):
+    order = factories.placed_order(actor=officer, quantity=1_000)
+    line = order.lines.get()
+
+    response = officer_client.post(
+        reverse("admin:procurement_shipment_receive"),
+        _receive_data(order, _lot_row(line, "L-1", 600), _lot_row(line, "L-2", 500)),
+    )
+
+    assert response.status_code == 200
+    assert _messages(response) == [
+        f"{line.product.name}: 1,100 units arriving but only 1,000 of the 1,000 ordered are "
+        f"still open on {order.reference}."
+    ]
+    assert response.context["lots"].forms[1]["lot_number"].value() == "L-2"
+    assert not Shipment.objects.exists()
+    assert not Lot.objects.exists()
+    assert not StockMovement.objects.exists()
+
+
+def test_an_inspector_cannot_receive_shipments(client, inspector):
+    client.force_login(inspector)
+
+    response = client.get(reverse("admin:procurement_shipment_receive"))
+
+    assert response.status_code == 403
+
+
+# ---------------------------------------------------------------------------------------------
+# Purchase orders
+
+
+def _order_add_data(supplier, product, **line) -> dict:
+    return {
+        "reference": "PO-2024-001",
+        "supplier": supplier.pk,
+        "notes": "",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-product": product.pk,
+        "lines-0-quantity": "5000",
+        "lines-0-unit_price": "1.20",
+        "lines-0-currency": line.get("currency", "EUR"),
+        "lines-0-required_standard": product.claimed_standard.pk,
+        "lines-0-intended_use": IntendedUse.MEDICAL,
+        "lines-0-needed_by": "",
+        "_save": "Save",
+    }
+
+
+def test_an_officer_creates_a_draft_order_through_the_service(officer_client, officer):
+    supplier, product = factories.SupplierFactory(), factories.ProductFactory()
+
+    response = officer_client.post(
+        _url(PurchaseOrder, "add"), _order_add_data(supplier, product), follow=True
+    )
+
+    order = PurchaseOrder.objects.get(reference="PO-2024-001")
+    assert response.wsgi_request.path == _url(PurchaseOrder, "changelist")
+    assert (order.status, order.created_by) == (OrderStatus.DRAFT, officer)
+    assert order.lines.get().quantity == 5000
+    assert list(order.events.values_list("to_status", flat=True)) == [OrderStatus.DRAFT]
+
+
+def test_an_order_the_service_refuses_is_shown_again_with_its_reason(officer_client):
+    supplier, product = factories.SupplierFactory(), factories.ProductFactory()
+
+    response = officer_client.post(
+        _url(PurchaseOrder, "add"), _order_add_data(supplier, product, currency="EU")
+    )
+
+    assert response.status_code == 200
+    assert "Line 1: the currency must be a three-letter code (EUR)." in str(
+        response.context["adminform"].form.non_field_errors()
+    )
+    assert response.context["adminform"].form["reference"].value() == "PO-2024-001"
+    assert not PurchaseOrder.objects.exists()
+    assert not PurchaseOrderLine.objects.exists()
+
+
+def test_place_selected_orders(officer_client, officer):
+    supplier, product = factories.SupplierFactory(), factories.ProductFactory()
+    line = services.OrderLineInput(
+        product=product, quantity=10, unit_price=1, required_standard=product.claimed_standard
+    )
+    order = services.order_create(supplier=supplier, reference="PO-9", lines=[line], actor=officer)
+
+    response = _act(officer_client, PurchaseOrder, "place_orders", [order])
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PLACED
+    assert _messages(response) == ["Placed: PO-9."]
+
+
+def test_cancel_selected_orders_records_the_reason(officer_client, officer):
+    order = factories.placed_order(actor=officer)
+
+    _act(officer_client, PurchaseOrder, "cancel_orders", [order], reason="Supplier cannot deliver")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert order.events.last().reason == "Supplier cannot deliver"
+
+
+def test_a_received_order_cannot_be_cancelled(officer_client, officer):
+    lot = factories.received_lot(actor=officer)
+    order = lot.shipment.order
+
+    response = _act(officer_client, PurchaseOrder, "cancel_orders", [order], reason="Too late")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RECEIVED
+    assert _messages(response) == [
+        f"Order {order.reference} is received; it cannot become cancelled."
+    ]
+
+
+def test_lines_of_a_placed_order_are_read_only(officer_client, officer):
+    order = factories.placed_order(actor=officer)
+
+    response = officer_client.get(_url(PurchaseOrder, "change", order.pk))
+
+    line_formset = response.context["inline_admin_formsets"][0]
+    assert not line_formset.has_change_permission
+    assert not line_formset.has_add_permission
+    assert "reference" not in response.context["adminform"].form.fields
+
+
+def test_a_clerk_does_not_see_order_actions(client, clerk):
+    client.force_login(clerk)
+
+    response = client.get(_url(PurchaseOrder))
+
+    assert response.status_code == 200
+    assert response.context["action_form"] is None
+
+
+def test_searching_orders_by_product_lists_each_order_once_with_its_line_count(
+    officer_client, officer
+):
+    order = factories.placed_order(actor=officer, product=factories.ProductFactory(name="Gown"))
+
+    response = officer_client.get(_url(PurchaseOrder), {"q": "Gown"})
+
+    assert [(o.pk, o.lines_count) for o in response.context["cl"].result_list] == [(order.pk, 1)]
+
+
+def test_the_dispatch_page_finds_hospitals_by_name_for_a_clerk(client, clerk, hospital):
+    client.force_login(clerk)
+
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "procurement",
+            "model_name": "distribution",
+            "field_name": "hospital",
+            "term": hospital.name[:8],
+        },
+    )
+
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [str(hospital.pk)]
+
+
+def test_an_officer_adds_a_hospital_staff_member_to_a_hospital(
+    officer_client, officer, hospital, inspector
+):
+    nurse = factories.UserFactory(username="nurse2", role=Role.HOSPITAL_STAFF)
+
+    page = officer_client.get(_url(HospitalMembership, "add"))
+    response = officer_client.post(
+        _url(HospitalMembership, "add"),
+        {"user": nurse.pk, "hospital": hospital.pk, "job_title": "Pharmacist", "_save": "Save"},
+    )
+
+    choices = list(page.context["adminform"].form.fields["user"].queryset)
+    assert choices == [nurse]  # only hospital staff, not the officer or the inspector
+    assert response.status_code == 302
+    assert HospitalMembership.objects.get(user=nurse).hospital == hospital
+
+
+def _empty_inlines(*prefixes: str) -> dict:
+    return {
+        f"{prefix}-{key}": value
+        for prefix in prefixes
+        for key, value in {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0"}.items()
+    }
+
+
+def test_correcting_a_lots_expiry_date_goes_through_the_action_with_a_reason(
+    officer_client, officer
+):
+    lot = factories.released_lot(actor=officer)
+
+    response = officer_client.post(
+        _url(Lot, "changelist"),
+        {
+            "action": "correct_dates",
+            "_selected_action": [lot.pk],
+            "apply": "1",
+            "manufactured_on": "2020-02-01",
+            "expires_on": "2031-12-31",
+            "reason": "expiry as printed on the cartons",
+        },
+    )
+
+    assert response.status_code == 302
+    lot.refresh_from_db()
+    assert (lot.expires_on, lot.status) == (dt.date(2031, 12, 31), LotStatus.RELEASED)
+    assert lot.events.get(kind="dates_corrected").reason == "expiry as printed on the cartons"
+
+
+def test_lot_dates_cannot_be_edited_on_the_change_form(officer_client, officer):
+    lot = factories.released_lot(actor=officer)
+    before = lot.expires_on
+
+    officer_client.post(
+        _url(Lot, "change", lot.pk),
+        {
+            "expires_on": "2031-12-31",
+            "_save": "Save",
+            **_empty_inlines("balances", "distributions", "movements", "events"),
+        },
+    )
+
+    lot.refresh_from_db()
+    assert lot.expires_on == before
+
+
+def test_an_officer_can_search_users_when_linking_staff_to_a_hospital(
+    officer_client, hospital_user
+):
+    response = officer_client.get(
+        "/admin/autocomplete/",
+        {
+            "term": "nur",
+            "app_label": "procurement",
+            "model_name": "hospitalmembership",
+            "field_name": "user",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["nurse"]
