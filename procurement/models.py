@@ -280,6 +280,11 @@ class Lot(models.Model):
         """Released on documents alone: the lot is in use but still has to be inspected."""
         return self.release_basis == ReleaseBasis.DOCUMENTS and self.status == LotStatus.RELEASED
 
+    @staticmethod
+    def needs_test_q() -> Q:
+        """The same rule as `needs_test`, for querysets."""
+        return Q(release_basis=ReleaseBasis.DOCUMENTS, status=LotStatus.RELEASED)
+
 
 class LotEvent(models.Model):
     """One thing that happened to a lot: who, when, from which status to which, and why."""
@@ -288,9 +293,9 @@ class LotEvent(models.Model):
         RECEIVED = "received", _("Received")
         STATUS_CHANGED = "status_changed", _("Status changed")
         DISPATCHED = "dispatched", _("Dispatched")
-        DISPOSED = "disposed", _("Disposed")
         CONSUMED = "consumed", _("Consumed")
         DATES_CORRECTED = "dates_corrected", _("Dates corrected")
+        RETURNED = "returned", _("Returned from hospital")
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -27,17 +27,31 @@ from .roles import Role, has_role
 
 
 def hospitals_for_user(user) -> QuerySet[Hospital]:
-    """Hospitals whose records the user may see: all for ministry roles, their own for staff."""
+    """Hospitals whose records the user may see: all for ministry roles, their own for hospital
+    staff. A membership alone, without the hospital staff role, grants nothing."""
     if has_role(user, Role.MINISTRY_OFFICER, Role.INSPECTOR, Role.WAREHOUSE_CLERK):
         return Hospital.objects.all()
-    if not user.is_authenticated:
+    if not has_role(user, Role.HOSPITAL_STAFF):
         return Hospital.objects.none()
     return Hospital.objects.filter(memberships__user=user).distinct()
 
 
 def user_may_act_for_hospital(user, hospital: Hospital) -> bool:
-    """Whether a hospital staff user belongs to this hospital."""
-    return bool(user and user.is_authenticated) and hospital.memberships.filter(user=user).exists()
+    """Whether the user is hospital staff and belongs to this hospital."""
+    return (
+        user is not None
+        and has_role(user, Role.HOSPITAL_STAFF)
+        and hospital.memberships.filter(user=user).exists()
+    )
+
+
+def hospitals_holding(lot: Lot) -> QuerySet[Hospital]:
+    """Hospitals that hold units of a lot now, with `units_held`, largest holding first."""
+    return (
+        Hospital.objects.filter(location__balances__lot=lot, location__balances__quantity__gt=0)
+        .annotate(units_held=Sum("location__balances__quantity"))
+        .order_by("-units_held", "name")
+    )
 
 
 def distributions_for_user(user) -> QuerySet[Distribution]:
@@ -63,10 +77,7 @@ def hospital_stock_on_hand(hospital: Hospital) -> QuerySet[StockBalance]:
 def lots_awaiting_inspection() -> QuerySet[Lot]:
     """Quarantined lots and lots released on documents alone, oldest receipt first."""
     return (
-        Lot.objects.filter(
-            Q(status=LotStatus.QUARANTINED)
-            | Q(status=LotStatus.RELEASED, release_basis="documents")
-        )
+        Lot.objects.filter(Q(status=LotStatus.QUARANTINED) | Lot.needs_test_q())
         .select_related("order_line__product__claimed_standard", "shipment__order__supplier")
         .order_by("received_at", "lot_number")
     )
@@ -200,4 +211,20 @@ def lot_count() -> int:
 
 def lots_needing_test() -> QuerySet[Lot]:
     """Lots in use after an emergency release on documents alone: they still need a test."""
-    return lots_awaiting_inspection().filter(status=LotStatus.RELEASED)
+    return lots_awaiting_inspection().filter(Lot.needs_test_q())
+
+
+def hospitals_stock_on_hand(hospitals) -> QuerySet[StockBalance]:
+    """What several hospitals hold now, per lot, in one query (only lots they still hold): by
+    hospital name, then first-expiring first (lots without an expiry date last), then lot number.
+    Each balance has its lot's product and its location's hospital joined in."""
+    return (
+        StockBalance.objects.filter(location__hospital__in=hospitals, quantity__gt=0)
+        .select_related("lot__order_line__product", "location__hospital")
+        .order_by(
+            "location__hospital__name",
+            "location__hospital__pk",
+            F("lot__expires_on").asc(nulls_last=True),
+            "lot__lot_number",
+        )
+    )

@@ -41,6 +41,7 @@ from .models import (
     ReleaseBasis,
     Shipment,
     Standard,
+    StockMovement,
     Supplier,
     lot_may_move,
 )
@@ -268,14 +269,7 @@ def _lot_receive(shipment: Shipment, lot_input: LotInput, *, actor, received_at)
         reason += (
             " Intended-use mismatch: ordered for medical use, certified to a non-medical standard."
         )
-    LotEvent.objects.create(
-        lot=lot,
-        kind=LotEvent.Kind.RECEIVED,
-        to_status=LotStatus.QUARANTINED,
-        actor=actor,
-        reason=reason,
-        data=data,
-    )
+    _lot_event(lot, LotEvent.Kind.RECEIVED, actor=actor, reason=reason, data=data, from_status="")
     return lot
 
 
@@ -310,6 +304,9 @@ def lot_release(
         reason = _require_reason(reason, "an emergency release on documents")
     elif basis == ReleaseBasis.INSPECTION:
         require_role(actor, Role.INSPECTOR, Role.MINISTRY_OFFICER, action="release a lot")
+        reason = _require_reason(
+            reason, "a release on an accepted inspection (name the inspection or lab report)"
+        )
     else:
         raise InvalidInput(f"Unknown release basis {basis!r}.")
     with transaction.atomic():
@@ -325,10 +322,18 @@ def lot_release(
             )
         if lot.status == LotStatus.RELEASED:
             # Released on documents before, now backed by an inspection: record the new basis.
+            previous = lot.release_basis
             lot.release_basis = basis
             lot.save(update_fields=["release_basis"])
-            _lot_event(lot, LotStatus.RELEASED, actor=actor, reason=reason, data=evidence)
+            _lot_event(
+                lot,
+                LotEvent.Kind.STATUS_CHANGED,
+                actor=actor,
+                reason=reason,
+                data={"basis": basis, "previous_basis": previous, **(evidence or {})},
+            )
             return lot
+        previous = lot.release_basis
         lot.release_basis = basis
         lot.released_at = timezone.now()
         _lot_move(
@@ -336,7 +341,7 @@ def lot_release(
             LotStatus.RELEASED,
             actor=actor,
             reason=reason,
-            data={"basis": basis, **(evidence or {})},
+            data={"basis": basis, "previous_basis": previous, **(evidence or {})},
             extra_fields=["release_basis", "released_at"],
         )
     return lot
@@ -346,7 +351,11 @@ def lot_hold(*, lot: Lot, actor, reason: str) -> Lot:
     """Put a lot on hold: suspect, nothing more may be dispatched until it is decided."""
     require_role(actor, Role.MINISTRY_OFFICER, Role.INSPECTOR, action="put a lot on hold")
     reason = _require_reason(reason, "putting a lot on hold")
-    return _lot_set_status(lot, LotStatus.ON_HOLD, actor=actor, reason=reason)
+    with transaction.atomic():
+        lot = _lock_lot(lot)
+        if lot.status != LotStatus.ON_HOLD:
+            _lot_move(lot, LotStatus.ON_HOLD, actor=actor, reason=reason)
+    return lot
 
 
 def lot_reject(*, lot: Lot, actor, reason: str) -> Lot:
@@ -355,12 +364,15 @@ def lot_reject(*, lot: Lot, actor, reason: str) -> Lot:
     reason = _require_reason(reason, "rejecting a lot")
     with transaction.atomic():
         lot = _lock_lot(lot)
-        if lot.status != LotStatus.REJECTED and _lot_was_dispatched(lot):
+        if lot.status == LotStatus.REJECTED:
+            return lot
+        if _lot_was_dispatched(lot):
             raise IllegalTransition(
                 f"Units of lot {lot.lot_number} have reached hospitals; it must be recalled, "
                 "not rejected."
             )
-        return _lot_set_status(lot, LotStatus.REJECTED, actor=actor, reason=reason)
+        _lot_move(lot, LotStatus.REJECTED, actor=actor, reason=reason)
+    return lot
 
 
 def lot_recall(*, lot: Lot, actor, reason: str) -> Lot:
@@ -369,12 +381,15 @@ def lot_recall(*, lot: Lot, actor, reason: str) -> Lot:
     reason = _require_reason(reason, "recalling a lot")
     with transaction.atomic():
         lot = _lock_lot(lot)
-        if lot.status != LotStatus.RECALLED and not _lot_was_dispatched(lot):
+        if lot.status == LotStatus.RECALLED:
+            return lot
+        if not _lot_was_dispatched(lot):
             raise IllegalTransition(
                 f"No unit of lot {lot.lot_number} ever left the warehouse; reject it instead "
                 "of recalling it."
             )
-        return _lot_set_status(lot, LotStatus.RECALLED, actor=actor, reason=reason)
+        _lot_move(lot, LotStatus.RECALLED, actor=actor, reason=reason)
+    return lot
 
 
 DISPOSAL_KINDS = {
@@ -454,11 +469,9 @@ def lot_correct_dates(
             return lot
         lot.manufactured_on, lot.expires_on = manufactured_on, expires_on
         lot.save(update_fields=["manufactured_on", "expires_on"])
-        LotEvent.objects.create(
-            lot=lot,
-            kind=LotEvent.Kind.DATES_CORRECTED,
-            from_status=lot.status,
-            to_status=lot.status,
+        _lot_event(
+            lot,
+            LotEvent.Kind.DATES_CORRECTED,
             actor=actor,
             reason=reason,
             data={
@@ -466,15 +479,6 @@ def lot_correct_dates(
                 "after": {k: v.isoformat() if v else None for k, v in after.items()},
             },
         )
-    return lot
-
-
-def _lot_set_status(lot: Lot, to_status: str, *, actor, reason: str) -> Lot:
-    with transaction.atomic():
-        lot = _lock_lot(lot)
-        if lot.status == to_status:
-            return lot
-        _lot_move(lot, to_status, actor=actor, reason=reason)
     return lot
 
 
@@ -492,23 +496,32 @@ def _lot_move(
     from_status = lot.status
     lot.status = to_status
     lot.save(update_fields=["status", *extra_fields])
-    LotEvent.objects.create(
-        lot=lot,
-        kind=LotEvent.Kind.STATUS_CHANGED,
-        from_status=from_status,
-        to_status=to_status,
+    _lot_event(
+        lot,
+        LotEvent.Kind.STATUS_CHANGED,
         actor=actor,
         reason=reason,
-        data=data or {},
+        data=data,
+        from_status=from_status,
     )
 
 
-def _lot_event(lot: Lot, status: str, *, actor, reason: str, data: dict | None) -> None:
-    LotEvent.objects.create(
+def _lot_event(
+    lot: Lot,
+    kind: str,
+    *,
+    actor,
+    reason: str = "",
+    data: dict | None = None,
+    from_status: str | None = None,
+) -> LotEvent:
+    """The one place a lot event is written; the status stays as it is unless from_status says
+    where the lot came from."""
+    return LotEvent.objects.create(
         lot=lot,
-        kind=LotEvent.Kind.STATUS_CHANGED,
-        from_status=status,
-        to_status=status,
+        kind=kind,
+        from_status=lot.status if from_status is None else from_status,
+        to_status=lot.status,
         actor=actor,
         reason=reason,
         data=data or {},
@@ -523,7 +536,13 @@ def _illegal(lot: Lot, to_status: str) -> IllegalTransition:
 
 
 def _lock_lot(lot: Lot) -> Lot:
-    return Lot.objects.select_for_update().select_related("order_line__product").get(pk=lot.pk)
+    """Lock the lot row, and only it: FOR UPDATE on the joined order line and product would make
+    every lot of the same order line wait for each other."""
+    return (
+        Lot.objects.select_for_update(of=("self",))
+        .select_related("order_line__product")
+        .get(pk=lot.pk)
+    )
 
 
 def _lot_was_dispatched(lot: Lot) -> bool:
@@ -590,15 +609,18 @@ def distribution_dispatch(
             dispatched_by=actor,
             note=note,
         )
-        LotEvent.objects.create(
-            lot=lot,
-            kind=LotEvent.Kind.DISPATCHED,
-            from_status=lot.status,
-            to_status=lot.status,
+        _lot_event(
+            lot,
+            LotEvent.Kind.DISPATCHED,
             actor=actor,
             data={"hospital": hospital.code, "quantity": quantity, "distribution": distribution.pk},
         )
     return distribution
+
+
+# Units of these lots are no longer "used up" by a hospital's own record: a recalled lot's use is
+# reported in the reply to its recall notice, so the ministry's count of units out there holds.
+NO_CONSUMPTION_STATUSES = frozenset({LotStatus.RECALLED, LotStatus.REJECTED, LotStatus.DISPOSED})
 
 
 def stock_consume(*, lot: Lot, hospital: Hospital, quantity: int, actor) -> None:
@@ -607,6 +629,11 @@ def stock_consume(*, lot: Lot, hospital: Hospital, quantity: int, actor) -> None
         require_role(actor, Role.MINISTRY_OFFICER, action="record use at this hospital")
     with transaction.atomic():
         lot = _lock_lot(lot)
+        if lot.status in NO_CONSUMPTION_STATUSES:
+            raise IllegalTransition(
+                f"Lot {lot.lot_number} is {lot.get_status_display().lower()}: stop using it. "
+                "Units already used are reported in the reply to the recall notice."
+            )
         ledger.movement_record(
             lot=lot,
             quantity=quantity,
@@ -616,14 +643,45 @@ def stock_consume(*, lot: Lot, hospital: Hospital, quantity: int, actor) -> None
             actor=actor,
             reference=hospital.code,
         )
-        LotEvent.objects.create(
-            lot=lot,
-            kind=LotEvent.Kind.CONSUMED,
-            from_status=lot.status,
-            to_status=lot.status,
+        _lot_event(
+            lot,
+            LotEvent.Kind.CONSUMED,
             actor=actor,
             data={"hospital": hospital.code, "quantity": quantity},
         )
+
+
+def stock_return_from_hospital(
+    *, lot: Lot, hospital: Hospital, quantity: int, actor, reference: str = ""
+) -> StockMovement:
+    """Record units of a lot arriving back at the central warehouse from a hospital.
+
+    Recorded by the warehouse when the units arrive. They keep the lot's status, so returned
+    units of a recalled or on-hold lot stay segregated: only released stock is dispatched.
+    """
+    require_role(
+        actor, Role.WAREHOUSE_CLERK, Role.MINISTRY_OFFICER, action="record returns from hospitals"
+    )
+    with transaction.atomic():
+        lot = _lock_lot(lot)
+        if lot.status == LotStatus.DISPOSED:
+            raise IllegalTransition(f"Lot {lot.lot_number} is disposed; nothing can come back.")
+        movement = ledger.movement_record(
+            lot=lot,
+            quantity=quantity,
+            from_location=ledger.hospital_location(hospital),
+            to_location=ledger.warehouse_location(),
+            kind=MovementKind.RETURN_FROM_HOSPITAL,
+            actor=actor,
+            reference=reference or hospital.code,
+        )
+        _lot_event(
+            lot,
+            LotEvent.Kind.RETURNED,
+            actor=actor,
+            data={"hospital": hospital.code, "quantity": quantity, "reference": reference},
+        )
+    return movement
 
 
 # ---------------------------------------------------------------------------------------------

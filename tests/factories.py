@@ -97,6 +97,10 @@ class HospitalMembershipFactory(factory.django.DjangoModelFactory):
     hospital = factory.SubFactory(HospitalFactory)
 
 
+# What an inspection release names as its evidence in tests.
+INSPECTION_EVIDENCE = "Inspection IR-2020-001 accepted (laboratory report LR-77)"
+
+
 def officer(username: str = "officer") -> object:
     """The officer user; an existing one is reused as is (its password and session untouched)."""
     existing = get_user_model().objects.filter(username=username).first()
@@ -154,4 +158,6 @@ def released_lot(*, quantity: int = 1_000, actor=None, **kwargs) -> Lot:
     """A lot released on an (accepted) inspection basis, ready to dispatch."""
     actor = actor or officer()
     lot = received_lot(quantity=quantity, actor=actor, **kwargs)
-    return services.lot_release(lot=lot, actor=actor, basis=ReleaseBasis.INSPECTION)
+    return services.lot_release(
+        lot=lot, actor=actor, basis=ReleaseBasis.INSPECTION, reason=INSPECTION_EVIDENCE
+    )

@@ -10,6 +10,7 @@ from procurement.errors import IllegalTransition, InsufficientStock, InvalidInpu
 from procurement.ledger import balance_of, hospital_location, warehouse_location
 from procurement.models import Distribution, LotStatus, ReleaseBasis, StockMovement
 from tests import factories
+from tests.factories import INSPECTION_EVIDENCE
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,9 @@ def test_dispatch_refuses_a_quantity_that_is_not_positive(officer, hospital, qua
 def test_dispatch_refuses_an_expired_lot(officer, hospital):
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     lot = factories.received_lot(actor=officer, expires_on=yesterday)
-    services.lot_release(lot=lot, actor=officer, basis=ReleaseBasis.INSPECTION)
+    services.lot_release(
+        lot=lot, actor=officer, basis=ReleaseBasis.INSPECTION, reason=INSPECTION_EVIDENCE
+    )
     with pytest.raises(IllegalTransition, match="expired"):
         services.distribution_dispatch(lot=lot, hospital=hospital, quantity=1, actor=officer)
 
@@ -116,3 +119,73 @@ def test_staff_of_another_hospital_cannot_record_use(officer, hospital, hospital
     services.distribution_dispatch(lot=lot, hospital=other, quantity=10, actor=officer)
     with pytest.raises(NotPermitted):
         services.stock_consume(lot=lot, hospital=other, quantity=1, actor=hospital_user)
+
+
+@pytest.mark.parametrize("step", ["recall", "dispose"])
+def test_use_of_a_recalled_lot_is_refused_so_units_out_there_stay_counted(
+    officer, hospital, hospital_user, step
+):
+    lot = factories.released_lot(quantity=100, actor=officer)
+    services.distribution_dispatch(lot=lot, hospital=hospital, quantity=40, actor=officer)
+    services.lot_recall(lot=lot, actor=officer, reason="filter membrane fails")
+    if step == "dispose":
+        services.stock_return_from_hospital(lot=lot, hospital=hospital, quantity=40, actor=officer)
+        services.lot_dispose(lot=lot, actor=officer, method="supplier", reason="credit claim")
+
+    with pytest.raises(IllegalTransition, match="stop using it"):
+        services.stock_consume(lot=lot, hospital=hospital, quantity=1, actor=hospital_user)
+
+
+def test_a_lot_on_hold_may_still_record_use_that_happened(officer, hospital, hospital_user):
+    lot = factories.released_lot(quantity=100, actor=officer)
+    services.distribution_dispatch(lot=lot, hospital=hospital, quantity=40, actor=officer)
+    services.lot_hold(lot=lot, actor=officer, reason="complaint")
+
+    services.stock_consume(lot=lot, hospital=hospital, quantity=5, actor=hospital_user)
+
+    assert balance_of(lot, hospital_location(hospital)) == 35
+
+
+def test_a_membership_without_the_hospital_staff_role_grants_nothing(officer, hospital):
+    lot = factories.released_lot(quantity=100, actor=officer)
+    services.distribution_dispatch(lot=lot, hospital=hospital, quantity=40, actor=officer)
+    roleless = factories.UserFactory(username="roleless")
+    factories.HospitalMembershipFactory(user=roleless, hospital=hospital)
+
+    with pytest.raises(NotPermitted):
+        services.stock_consume(lot=lot, hospital=hospital, quantity=1, actor=roleless)
+
+
+def test_units_returned_by_a_hospital_come_back_to_the_warehouse_segregated(
+    clerk, officer, hospital
+):
+    lot = factories.released_lot(quantity=100, actor=officer)
+    services.distribution_dispatch(lot=lot, hospital=hospital, quantity=40, actor=officer)
+    services.lot_recall(lot=lot, actor=officer, reason="filter membrane fails")
+
+    movement = services.stock_return_from_hospital(
+        lot=lot, hospital=hospital, quantity=30, actor=clerk, reference="RET-1"
+    )
+
+    assert (movement.kind, movement.reference) == ("return_from_hospital", "RET-1")
+    assert balance_of(lot, hospital_location(hospital)) == 10
+    assert balance_of(lot, warehouse_location()) == 90
+    assert lot.events.get(kind="returned").data["quantity"] == 30
+    with pytest.raises(IllegalTransition, match="only released stock"):
+        services.distribution_dispatch(lot=lot, hospital=hospital, quantity=1, actor=clerk)
+
+
+def test_a_hospital_cannot_return_more_than_it_holds(officer, hospital):
+    lot = factories.released_lot(quantity=100, actor=officer)
+    services.distribution_dispatch(lot=lot, hospital=hospital, quantity=10, actor=officer)
+    with pytest.raises(InsufficientStock, match="holds 10 units"):
+        services.stock_return_from_hospital(lot=lot, hospital=hospital, quantity=11, actor=officer)
+
+
+def test_hospital_staff_cannot_book_returns_into_the_warehouse(officer, hospital, hospital_user):
+    lot = factories.released_lot(quantity=100, actor=officer)
+    services.distribution_dispatch(lot=lot, hospital=hospital, quantity=10, actor=officer)
+    with pytest.raises(NotPermitted, match="record returns from hospitals"):
+        services.stock_return_from_hospital(
+            lot=lot, hospital=hospital, quantity=1, actor=hospital_user
+        )

@@ -14,6 +14,7 @@ from procurement.models import (
     lot_may_move,
 )
 from tests import factories
+from tests.factories import INSPECTION_EVIDENCE
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +95,9 @@ def test_an_inspection_release_after_documents_records_the_new_basis(officer, in
 def test_releasing_a_released_lot_again_is_a_no_op(officer):
     lot = factories.released_lot(actor=officer)
     before = lot.events.count()
-    services.lot_release(lot=lot, actor=officer, basis=ReleaseBasis.INSPECTION)
+    services.lot_release(
+        lot=lot, actor=officer, basis=ReleaseBasis.INSPECTION, reason=INSPECTION_EVIDENCE
+    )
     assert lot.events.count() == before
 
 
@@ -183,7 +186,7 @@ def test_illegal_transitions_raise_one_clear_error(officer, status_path, target)
         "recall": lambda: services.lot_recall(lot=lot, actor=officer, reason="x"),
         "hold": lambda: services.lot_hold(lot=lot, actor=officer, reason="x"),
         "release": lambda: services.lot_release(
-            lot=lot, actor=officer, basis=ReleaseBasis.INSPECTION
+            lot=lot, actor=officer, basis=ReleaseBasis.INSPECTION, reason=INSPECTION_EVIDENCE
         ),
     }[target]
     with pytest.raises(IllegalTransition):
@@ -279,3 +282,26 @@ def test_correcting_dates_refuses_expiry_before_manufacture(officer):
             expires_on=dt.date(2020, 1, 1),
             reason="typo",
         )
+
+
+def test_a_release_on_inspection_must_name_its_evidence(officer, inspector):
+    lot = factories.received_lot(actor=officer)
+    services.lot_release(lot=lot, actor=officer, basis=ReleaseBasis.DOCUMENTS, reason="urgent")
+
+    with pytest.raises(InvalidInput, match="name the inspection or lab report"):
+        services.lot_release(lot=lot, actor=inspector, basis=ReleaseBasis.INSPECTION, reason=" ")
+
+    lot.refresh_from_db()
+    assert lot.needs_test is True
+
+
+def test_a_release_event_records_the_basis_it_replaces(officer, inspector):
+    lot = factories.received_lot(actor=officer)
+    services.lot_release(lot=lot, actor=officer, basis=ReleaseBasis.DOCUMENTS, reason="urgent")
+    services.lot_release(
+        lot=lot, actor=inspector, basis=ReleaseBasis.INSPECTION, reason=INSPECTION_EVIDENCE
+    )
+
+    first, second = lot.events.filter(kind=LotEvent.Kind.STATUS_CHANGED)
+    assert first.data == {"basis": "documents", "previous_basis": ""}
+    assert second.data == {"basis": "inspection", "previous_basis": "documents"}
