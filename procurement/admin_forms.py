@@ -12,11 +12,12 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime, AutocompleteSelect
 from django.utils import timezone
 
-from . import services
+from . import selectors, services
 from .models import (
     Distribution,
     Hospital,
     LocationKind,
+    Lot,
     OrderStatus,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -43,21 +44,39 @@ class ReasonForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
-    """An optional note recorded as the reason of the change."""
+class EvidenceForm(forms.Form):
+    """The evidence a release on inspection rests on, required by the service."""
 
     reason = forms.CharField(
-        label="Note", required=False, widget=_text_area(required_in_browser=False)
+        label="Evidence: inspection or laboratory report reference",
+        required=False,
+        widget=_text_area(required_in_browser=True),
+        help_text="Recorded with the release, so anyone can see on what evidence it was made.",
     )
+
+
+KEEP_DATE_HELP = "Leave blank to keep each lot's current date."
 
 
 class CorrectDatesForm(ReasonForm):
-    """The dates as printed on the goods; the reason says where the correct ones come from."""
+    """The dates as printed on the goods; the reason says where the correct ones come from.
+
+    A blank date leaves that date of each lot as it is.
+    """
 
     manufactured_on = forms.DateField(
-        label="Manufactured on", required=False, widget=AdminDateWidget
+        label="Manufactured on", required=False, widget=AdminDateWidget, help_text=KEEP_DATE_HELP
     )
-    expires_on = forms.DateField(label="Expires on", required=False, widget=AdminDateWidget)
+    expires_on = forms.DateField(
+        label="Expires on", required=False, widget=AdminDateWidget, help_text=KEEP_DATE_HELP
+    )
+
+    def clean(self) -> dict:
+        # Not a business rule: with both dates blank this form would ask for no change at all.
+        data = super().clean()
+        if not (data.get("manufactured_on") or data.get("expires_on") or self.errors):
+            raise forms.ValidationError("Give the manufacturing date, the expiry date or both.")
+        return data
 
 
 class DisposeForm(ReasonForm):
@@ -92,6 +111,62 @@ class DispatchForm(forms.Form):
             self.fields["hospital"] = forms.ModelChoiceField(
                 queryset=Hospital.objects.all(), widget=widget
             )
+
+
+class HoldingHospitalField(forms.ModelChoiceField):
+    def label_from_instance(self, hospital: Hospital) -> str:
+        return f"{hospital}: holds {hospital.units_held:,} units"
+
+
+class ReturnForm(forms.Form):
+    """Which hospital sends units of one lot back to the central warehouse, and how many."""
+
+    hospital = HoldingHospitalField(
+        queryset=Hospital.objects.none(), help_text="Only hospitals holding units of this lot."
+    )
+    quantity = forms.IntegerField(label="Quantity (units)")
+    reference = forms.CharField(
+        required=False, max_length=100, help_text="Return note or recall notice, if there is one."
+    )
+
+    def __init__(self, *args, lot: Lot, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hospital"].queryset = selectors.hospitals_holding(lot)
+
+
+class WriteOnlyField(forms.CharField):
+    """A secret that is never sent to the browser; left blank, it keeps the stored value."""
+
+    widget = forms.PasswordInput(render_value=False)
+
+    def has_changed(self, initial, data) -> bool:
+        return bool(data) and data != initial
+
+
+class HospitalAdminForm(forms.ModelForm):
+    """Hospital form for ministry officers: the webhook secret can be replaced, never read.
+
+    No Meta: like the admin's default `ModelForm` base, the admin's form factory adds the model
+    and the fields (with its own widgets), so a field added to Hospital shows up here too.
+    """
+
+    webhook_secret = WriteOnlyField(
+        max_length=Hospital._meta.get_field("webhook_secret").max_length,
+        required=False,
+        help_text=(
+            "Shared secret for HMAC-SHA256 webhook signatures. Write-only: it is never shown. "
+            "Leave blank to keep the current secret; type a new one to replace it."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.webhook_secret:
+            field = self.fields["webhook_secret"]
+            field.help_text = f"A secret is set. {field.help_text}"
+
+    def clean_webhook_secret(self) -> str:
+        return self.cleaned_data["webhook_secret"] or self.instance.webhook_secret
 
 
 class OrderLineChoiceField(forms.ModelChoiceField):

@@ -1,10 +1,11 @@
 """Shared pieces of the ministry panel.
 
 Reference data (standards, suppliers, products, hospitals) is edited here directly. Everything
-with a status or a quantity is read-only: it changes only through the admin actions and the two
-small views below (receive a shipment, dispatch a lot), and each of them calls a service in
-`procurement.services`. A service that refuses raises a `DomainError`; its message is shown to
-the person as it is, and the other selected objects still go ahead.
+with a status or a quantity is read-only: it changes only through the admin actions and three
+small views (receive a shipment, dispatch a lot, record a return from a hospital), and each of
+them calls a service in `procurement.services`. A service that refuses raises a `DomainError`;
+its message is shown to the person as it is, and the other selected objects still go ahead (when
+it refuses every one of them, the action's page stays open with the input as typed).
 """
 
 from __future__ import annotations
@@ -38,8 +39,12 @@ def run_each(
     queryset,
     call: Callable[[object], object],
     done: str,
-) -> None:
-    """Call a service per object; show each refusal once and what went through."""
+) -> int:
+    """Call a service per object; show each refusal once and what went through.
+
+    Returns how many objects went through, so that `asks_first` can keep its page open when
+    none did.
+    """
     succeeded: list[str] = []
     refusals: list[str] = []
     for obj in queryset:
@@ -54,6 +59,7 @@ def run_each(
         model_admin.message_user(request, message, messages.ERROR)
     if succeeded:
         model_admin.message_user(request, f"{done}: {', '.join(succeeded)}.", messages.SUCCESS)
+    return len(succeeded)
 
 
 def input_page(
@@ -92,6 +98,8 @@ def asks_first(form_class, *, title: str, submit: str, warning: str = ""):
 
     The page posts back to the changelist with `action`, the `_selected_action` ids and
     `apply`; only then does the wrapped action run, with the form's cleaned data as keywords.
+    When the wrapped action returns 0 (the service refused every selected object), the page is
+    shown again with the refusals and the input as typed, so a written reason is not lost.
     """
 
     def decorator(func):
@@ -99,7 +107,9 @@ def asks_first(form_class, *, title: str, submit: str, warning: str = ""):
         def action(model_admin, request, queryset):
             form = form_class(request.POST if "apply" in request.POST else None)
             if form.is_bound and form.is_valid():
-                return func(model_admin, request, queryset, **form.cleaned_data)
+                went_through = func(model_admin, request, queryset, **form.cleaned_data)
+                if went_through != 0:
+                    return went_through  # the changelist redirects unless this is a response
             return input_page(
                 model_admin,
                 request,
@@ -127,8 +137,8 @@ class SavesOnlyEditedFields:
             super().save_model(request, obj, form, change)
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Ledger and event tables: written by services only, never added, edited or deleted here."""
+class NoAddChangeDelete:
+    """Written by services only: never added, edited or deleted through the admin."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -140,18 +150,13 @@ class ViewOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ViewOnlyInline(admin.TabularInline):
+class ViewOnlyAdmin(NoAddChangeDelete, admin.ModelAdmin):
+    """Ledger and event tables: written by services only, never added, edited or deleted here."""
+
+
+class ViewOnlyInline(NoAddChangeDelete, admin.TabularInline):
     extra = 0
     can_delete = False
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

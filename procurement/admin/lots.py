@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -26,6 +27,7 @@ from ..models import (
     StockBalance,
     StockMovement,
 )
+from ..roles import Role, has_role
 from .common import (
     MISMATCH_WARNING,
     NEEDS_TEST_WARNING,
@@ -107,6 +109,23 @@ class DistributionInline(ViewOnlyInline):
         return super().get_queryset(request).select_related("hospital", "dispatched_by")
 
 
+# The lot actions each role is offered; ministry officers and superusers are offered all of them.
+# The services check the roles again: this keeps people from being offered what they may not do.
+LOT_ACTIONS_BY_ROLE = {
+    Role.INSPECTOR: {"release_on_inspection", "put_on_hold", "reject"},
+    Role.WAREHOUSE_CLERK: {"dispatch_to_hospital", "record_return"},
+}
+
+
+def role_offers(user, action: str) -> bool:
+    """Whether the user's roles offer this lot action (or the page behind it)."""
+    if has_role(user, Role.MINISTRY_OFFICER):
+        return True
+    return any(
+        action in names and has_role(user, role) for role, names in LOT_ACTIONS_BY_ROLE.items()
+    )
+
+
 def _warehouse_units():
     balance = StockBalance.objects.filter(
         lot=OuterRef("pk"), location__kind=LocationKind.WAREHOUSE
@@ -176,23 +195,7 @@ class LotAdmin(admin.ModelAdmin):
         ),
         ("Stock", {"fields": ["quantity_received", "received_at", "in_warehouse"]}),
     ]
-    readonly_fields = [
-        "status",
-        "needs_test_notice",
-        "release_basis",
-        "released_at",
-        "events_link",
-        "lot_number",
-        "product",
-        "shipment",
-        "order_line",
-        "mismatch_notice",
-        "manufactured_on",
-        "expires_on",
-        "quantity_received",
-        "received_at",
-        "in_warehouse",
-    ]
+    readonly_fields = flatten_fieldsets(fieldsets)  # every field: edits go through actions
     inlines = [StockBalanceInline, DistributionInline, StockMovementInline, LotEventInline]
     actions = [
         "release_on_documents",
@@ -202,6 +205,7 @@ class LotAdmin(admin.ModelAdmin):
         "recall",
         "dispose",
         "dispatch_to_hospital",
+        "record_return",
         "correct_dates",
     ]
 
@@ -257,10 +261,17 @@ class LotAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        return {name: a for name, a in actions.items() if role_offers(request.user, name)}
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        lot_actions = [c for c in self.get_action_choices(request) if c[0]]
         extra_context = {
             **(extra_context or {}),
-            "lot_actions": [c for c in self.get_action_choices(request) if c[0]],
+            "lot_actions": lot_actions,
+            "may_dispatch": any(name == "dispatch_to_hospital" for name, _ in lot_actions),
+            "may_record_return": any(name == "record_return" for name, _ in lot_actions),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "needs_test_warning": NEEDS_TEST_WARNING,
             "mismatch_warning": MISMATCH_WARNING,
@@ -280,13 +291,15 @@ class LotAdmin(admin.ModelAdmin):
             "Say why the release cannot wait."
         ),
     )
-    def release_on_documents(self, request, queryset, *, reason: str) -> None:
+    def release_on_documents(self, request, queryset, *, reason: str) -> int:
         def release(lot):
             services.lot_release(
                 lot=lot, actor=request.user, basis=ReleaseBasis.DOCUMENTS, reason=reason
             )
 
-        run_each(self, request, queryset, release, "Released on documents, still to be tested")
+        return run_each(
+            self, request, queryset, release, "Released on documents, still to be tested"
+        )
 
     @admin.action(description="Correct manufacturing or expiry date", permissions=["change"])
     @asks_first(
@@ -298,32 +311,38 @@ class LotAdmin(admin.ModelAdmin):
             "on the goods and say where they come from; the old dates stay in the lot's events."
         ),
     )
-    def correct_dates(self, request, queryset, *, reason: str, manufactured_on, expires_on):
+    def correct_dates(self, request, queryset, *, reason: str, manufactured_on, expires_on) -> int:
         def correct(lot):
+            # A blank date is left as it is on each lot (the service takes both dates).
             services.lot_correct_dates(
                 lot=lot,
                 actor=request.user,
-                manufactured_on=manufactured_on,
-                expires_on=expires_on,
+                manufactured_on=manufactured_on or lot.manufactured_on,
+                expires_on=expires_on or lot.expires_on,
                 reason=reason,
             )
 
-        run_each(self, request, queryset, correct, "Dates corrected")
+        return run_each(self, request, queryset, correct, "Dates corrected")
 
     @admin.action(description="Release on accepted inspection", permissions=["change"])
-    @asks_first(admin_forms.NoteForm, title="Release on an accepted inspection", submit="Release")
-    def release_on_inspection(self, request, queryset, *, reason: str) -> None:
+    @asks_first(
+        admin_forms.EvidenceForm,
+        title="Release on an accepted inspection",
+        submit="Release",
+        warning="Give the inspection or laboratory report the release rests on.",
+    )
+    def release_on_inspection(self, request, queryset, *, reason: str) -> int:
         def release(lot):
             services.lot_release(
                 lot=lot, actor=request.user, basis=ReleaseBasis.INSPECTION, reason=reason
             )
 
-        run_each(self, request, queryset, release, "Released on inspection")
+        return run_each(self, request, queryset, release, "Released on inspection")
 
     @admin.action(description="Put on hold", permissions=["change"])
     @asks_first(admin_forms.ReasonForm, title="Put lots on hold", submit="Put on hold")
-    def put_on_hold(self, request, queryset, *, reason: str) -> None:
-        run_each(
+    def put_on_hold(self, request, queryset, *, reason: str) -> int:
+        return run_each(
             self,
             request,
             queryset,
@@ -338,8 +357,8 @@ class LotAdmin(admin.ModelAdmin):
         submit="Reject",
         warning="Only lots of which no unit ever left the warehouse can be rejected.",
     )
-    def reject(self, request, queryset, *, reason: str) -> None:
-        run_each(
+    def reject(self, request, queryset, *, reason: str) -> int:
+        return run_each(
             self,
             request,
             queryset,
@@ -354,8 +373,8 @@ class LotAdmin(admin.ModelAdmin):
         submit="Recall",
         warning="Only lots with units dispatched to hospitals can be recalled.",
     )
-    def recall(self, request, queryset, *, reason: str) -> None:
-        run_each(
+    def recall(self, request, queryset, *, reason: str) -> int:
+        return run_each(
             self,
             request,
             queryset,
@@ -373,54 +392,111 @@ class LotAdmin(admin.ModelAdmin):
             "Units still at hospitals must be returned first."
         ),
     )
-    def dispose(self, request, queryset, *, method: str, reason: str, reference: str) -> None:
+    def dispose(self, request, queryset, *, method: str, reason: str, reference: str) -> int:
         def dispose(lot):
             services.lot_dispose(
                 lot=lot, actor=request.user, method=method, reason=reason, reference=reference
             )
 
-        run_each(self, request, queryset, dispose, "Disposed")
+        return run_each(self, request, queryset, dispose, "Disposed")
 
     @admin.action(description="Dispatch to hospital (one lot)", permissions=["change"])
     def dispatch_to_hospital(self, request, queryset):
+        return self._one_lot(request, queryset, "admin:procurement_lot_dispatch", "dispatch")
+
+    @admin.action(description="Record a return from a hospital (one lot)", permissions=["change"])
+    def record_return(self, request, queryset):
+        return self._one_lot(
+            request, queryset, "admin:procurement_lot_return", "record a return for"
+        )
+
+    def _one_lot(self, request, queryset, url_name: str, what: str):
         pks = list(queryset.values_list("pk", flat=True)[:2])
         if len(pks) != 1:
-            self.message_user(request, "Select exactly one lot to dispatch.", messages.WARNING)
+            self.message_user(request, f"Select exactly one lot to {what}.", messages.WARNING)
             return None
-        return redirect("admin:procurement_lot_dispatch", pks[0])
+        return redirect(url_name, pks[0])
 
     def get_urls(self):
-        dispatch = path(
-            "<path:object_id>/dispatch/",
-            self.admin_site.admin_view(self.dispatch_view),
-            name="procurement_lot_dispatch",
-        )
-        return [dispatch, *super().get_urls()]
+        return [
+            path(
+                "<path:object_id>/dispatch/",
+                self.admin_site.admin_view(self.dispatch_view),
+                name="procurement_lot_dispatch",
+            ),
+            path(
+                "<path:object_id>/return/",
+                self.admin_site.admin_view(self.return_view),
+                name="procurement_lot_return",
+            ),
+            *super().get_urls(),
+        ]
 
     def dispatch_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        lot = self.get_object(request, object_id)
-        if lot is None:
-            raise Http404("No such lot.")
-        if not self.has_change_permission(request, lot):
-            raise PermissionDenied
-        data = request.POST if request.method == "POST" else None
-        form = admin_forms.DispatchForm(data, admin_site=self.admin_site)
-        if data is not None and form.is_valid():
-            try:
-                distribution = services.distribution_dispatch(
-                    lot=lot, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-            else:
-                self.message_user(request, f"Dispatched {distribution}.", messages.SUCCESS)
-                return redirect("admin:procurement_lot_change", lot.pk)
-        return input_page(
-            self,
+        lot = self._lot_to_act_on(request, object_id, "dispatch_to_hospital")
+        form = admin_forms.DispatchForm(_posted(request), admin_site=self.admin_site)
+
+        def dispatch(data) -> str:
+            distribution = services.distribution_dispatch(lot=lot, actor=request.user, **data)
+            return f"Dispatched {distribution}."
+
+        return self._one_lot_page(
             request,
-            form=form,
+            lot,
+            form,
+            dispatch,
             title=f"Dispatch lot {lot} to a hospital",
             submit="Dispatch",
             warning=f"{lot.warehouse_units:,} units of {lot.product} are in the warehouse.",
-            cancel_url=reverse("admin:procurement_lot_change", args=[lot.pk]),
         )
+
+    def return_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        lot = self._lot_to_act_on(request, object_id, "record_return")
+        form = admin_forms.ReturnForm(_posted(request), lot=lot)
+
+        def record(data) -> str:
+            services.stock_return_from_hospital(lot=lot, actor=request.user, **data)
+            return (
+                f"Recorded the return of {data['quantity']:,} units of lot {lot} from "
+                f"{data['hospital']} to the central warehouse."
+            )
+
+        holding = form.fields["hospital"].queryset.exists()
+        return self._one_lot_page(
+            request,
+            lot,
+            form,
+            record,
+            title=f"Record a return of lot {lot} from a hospital",
+            submit="Record the return",
+            warning=(
+                "The units go back into the central warehouse."
+                if holding
+                else f"No hospital holds units of lot {lot}: there is nothing to return."
+            ),
+        )
+
+    def _lot_to_act_on(self, request: HttpRequest, object_id: str, action: str) -> Lot:
+        lot = self.get_object(request, object_id)
+        if lot is None:
+            raise Http404("No such lot.")
+        if not (self.has_change_permission(request, lot) and role_offers(request.user, action)):
+            raise PermissionDenied
+        return lot
+
+    def _one_lot_page(self, request, lot: Lot, form, call, **page) -> HttpResponse:
+        """Run `call` with the form's data; on a refusal keep the input and show why."""
+        if form.is_bound and form.is_valid():
+            try:
+                done = call(form.cleaned_data)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+                return redirect("admin:procurement_lot_change", lot.pk)
+        cancel_url = reverse("admin:procurement_lot_change", args=[lot.pk])
+        return input_page(self, request, form=form, cancel_url=cancel_url, **page)
+
+
+def _posted(request: HttpRequest):
+    return request.POST if request.method == "POST" else None

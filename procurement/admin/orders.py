@@ -29,7 +29,11 @@ from .common import (
 
 
 class OrderLineInline(admin.TabularInline):
-    """Lines are edited while the order is a draft; once placed, they are the contract."""
+    """Lines are written only on the add page, where `order_create` checks them.
+
+    Once the order exists (even as a draft) they are read-only here: a saved inline edit would
+    bypass the service and its checks (a two-letter currency, a quantity of zero).
+    """
 
     model = PurchaseOrderLine
     extra = 1
@@ -57,17 +61,16 @@ class OrderLineInline(admin.TabularInline):
             return "-"
         return "MISMATCH" if line.intended_use_mismatch else "no"
 
-    def _draft(self, obj) -> bool:
-        return obj is None or obj.status == OrderStatus.DRAFT
+    # `obj` is the order: None on the add page, the only page where lines are written.
 
     def has_add_permission(self, request, obj=None) -> bool:
-        return self._draft(obj) and super().has_add_permission(request, obj)
+        return obj is None and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return self._draft(obj) and super().has_change_permission(request, obj)
+        return obj is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return self._draft(obj) and super().has_delete_permission(request, obj)
+        return obj is None and super().has_delete_permission(request, obj)
 
 
 class OrderEventInline(ViewOnlyInline):
@@ -190,8 +193,8 @@ class PurchaseOrderAdmin(SavesOnlyEditedFields, admin.ModelAdmin):
 
     @admin.action(description="Cancel selected orders", permissions=["change"])
     @asks_first(admin_forms.ReasonForm, title="Cancel purchase orders", submit="Cancel orders")
-    def cancel_orders(self, request, queryset, *, reason: str) -> None:
-        run_each(
+    def cancel_orders(self, request, queryset, *, reason: str) -> int:
+        return run_each(
             self,
             request,
             queryset,
@@ -223,7 +226,7 @@ def _order_line_input(form) -> services.OrderLineInput:
 
 @admin.register(PurchaseOrderLine)
 class PurchaseOrderLineAdmin(ViewOnlyAdmin):
-    """Lines are edited inside their (draft) order; this list is for searching across orders."""
+    """Lines are written with their order by `order_create`; this list is for searching."""
 
     list_display = [
         "order",

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
 
+from .. import admin_forms
 from ..models import (
     Hospital,
     HospitalMembership,
@@ -15,6 +16,7 @@ from ..models import (
     Standard,
     Supplier,
 )
+from ..roles import has_role
 
 # ---------------------------------------------------------------------------------------------
 # Reference data
@@ -78,11 +80,31 @@ class MembershipInline(MembershipUserMixin, admin.TabularInline):
 
 @admin.register(Hospital)
 class HospitalAdmin(admin.ModelAdmin):
+    """The webhook secret signs every recall notice sent to the hospital: only ministry officers
+    (and superusers) know it is there at all, and even they can only replace it, never read it."""
+
     list_display = ["code", "name", "city", "region", "language", "has_webhook"]
     list_filter = ["region", "language"]
     search_fields = ["code", "name", "city", "region"]
     inlines = [MembershipInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def _may_set_secret(self, request, obj) -> bool:
+        if not has_role(request.user, Role.MINISTRY_OFFICER):
+            return False
+        return self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
+
+    def get_exclude(self, request, obj=None):
+        # Anyone else does not get the field at all: not in the form, not as a read-only value.
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not self._may_set_secret(request, obj):
+            exclude.append("webhook_secret")
+        return exclude
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if self._may_set_secret(request, obj):
+            kwargs["form"] = admin_forms.HospitalAdminForm  # the secret as a write-only field
+        return super().get_form(request, obj, change, **kwargs)
 
     @admin.display(boolean=True, description="webhook")
     def has_webhook(self, hospital: Hospital) -> bool:

@@ -115,11 +115,13 @@ def test_every_change_page_of_a_dispatched_lot_renders_for_an_officer(
         _url(Shipment, "change", lot.shipment.pk),
         _url(PurchaseOrder, "change", lot.shipment.order.pk),
         _url(Hospital, "change", hospital.pk),
+        _url(Hospital, "add"),
         _url(Distribution, "change", lot.distributions.get().pk),
         _url(StockMovement, "change", lot.movements.first().pk),
         _url(PurchaseOrder, "add"),
         reverse("admin:procurement_shipment_receive"),
         reverse("admin:procurement_lot_dispatch", args=[lot.pk]),
+        reverse("admin:procurement_lot_return", args=[lot.pk]),
     ]
 
     for page in pages:
@@ -282,28 +284,66 @@ def test_release_on_documents_requires_a_reason(officer_client, officer):
     ]
 
 
-def test_an_inspector_may_not_release_on_documents(client, inspector, officer):
+def test_an_inspector_posting_release_on_documents_changes_nothing(client, inspector, officer):
     lot = factories.received_lot(actor=officer)
     client.force_login(inspector)
 
     response = _act(client, Lot, "release_on_documents", [lot], reason="urgent")
 
+    assert response.status_code == 200
     lot.refresh_from_db()
     assert lot.status == LotStatus.QUARANTINED
-    assert _messages(response) == ["Only a ministry officer may release a lot on documents."]
+    assert _messages(response) == ["No action selected."]
 
 
-def test_an_inspector_releases_on_an_accepted_inspection_with_an_optional_note(
+def test_release_on_inspection_asks_for_the_evidence_in_a_required_field(
     client, inspector, officer
 ):
     lot = factories.received_lot(actor=officer)
     client.force_login(inspector)
 
-    _act(client, Lot, "release_on_inspection", [lot], reason="Report LAB-17 accepted")
+    response = _act(client, Lot, "release_on_inspection", [lot])
 
+    assert response.status_code == 200
+    field = response.context["form"]["reason"]
+    assert field.label == "Evidence: inspection or laboratory report reference"
+    assert "required" in str(field)
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.QUARANTINED
+
+
+def test_an_inspector_releases_on_an_accepted_inspection_naming_the_evidence(
+    client, inspector, officer
+):
+    lot = factories.received_lot(actor=officer)
+    client.force_login(inspector)
+
+    response = _act(client, Lot, "release_on_inspection", [lot], reason="Report LAB-17 accepted")
+
+    assert response.status_code == 200
+    assert response.wsgi_request.path == _url(Lot)
     lot.refresh_from_db()
     assert (lot.status, lot.release_basis) == (LotStatus.RELEASED, ReleaseBasis.INSPECTION)
     assert lot.events.last().reason == "Report LAB-17 accepted"
+
+
+def test_release_on_inspection_without_evidence_shows_the_services_error_and_changes_nothing(
+    client, inspector, officer
+):
+    lot = factories.received_lot(actor=officer)
+    client.force_login(inspector)
+
+    response = _act(client, Lot, "release_on_inspection", [lot], reason="  ")
+
+    assert response.status_code == 200
+    assert response.template_name == "admin/procurement/action_form.html"
+    assert _messages(response) == [
+        "A written reason is required for a release on an accepted inspection "
+        "(name the inspection or lab report)."
+    ]
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.QUARANTINED
+    assert not lot.events.filter(kind=LotEvent.Kind.STATUS_CHANGED).exists()
 
 
 def test_put_on_hold_then_reject_records_each_reason(officer_client, officer):
@@ -381,6 +421,25 @@ def test_a_refused_lot_does_not_stop_the_other_selected_lots(officer_client, off
     assert messages[1] == f"Rejected: {in_quarantine.lot_number}."
 
 
+def test_an_action_refused_for_every_selected_lot_stays_on_its_page_with_the_typed_reason(
+    officer_client, officer, hospital
+):
+    lot = _dispatched_lot(officer, hospital)
+    reason = "Second sample failed: filter efficiency 81%"
+
+    response = _act(officer_client, Lot, "reject", [lot], reason=reason)
+
+    assert response.status_code == 200
+    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.wsgi_request.path == _url(Lot)  # not redirected to the list
+    assert response.context["form"]["reason"].value() == reason
+    page = response.content.decode()
+    assert "it must be recalled, not rejected" in page
+    assert 'value="reject"' in page
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.RELEASED
+
+
 def test_lot_page_action_form_posts_to_the_changelist(officer_client, officer):
     lot = factories.received_lot(actor=officer)
 
@@ -392,6 +451,65 @@ def test_lot_page_action_form_posts_to_the_changelist(officer_client, officer):
     assert 'value="put_on_hold"' in page
     assert response.status_code == 200
     assert response.template_name == "admin/procurement/action_form.html"
+
+
+ALL_LOT_ACTIONS = {
+    "release_on_documents",
+    "release_on_inspection",
+    "put_on_hold",
+    "reject",
+    "recall",
+    "dispose",
+    "dispatch_to_hospital",
+    "record_return",
+    "correct_dates",
+}
+
+
+@pytest.mark.parametrize(
+    ("user", "offered"),
+    [
+        ("inspector", {"release_on_inspection", "put_on_hold", "reject"}),
+        ("clerk", {"dispatch_to_hospital", "record_return"}),
+        ("officer", ALL_LOT_ACTIONS),
+        ("admin_user", ALL_LOT_ACTIONS),
+    ],
+)
+def test_lot_actions_are_offered_by_role(client, request, user, offered):
+    client.force_login(request.getfixturevalue(user))
+
+    response = client.get(_url(Lot))
+
+    assert response.status_code == 200
+    choices = {name for name, _ in response.context["action_form"].fields["action"].choices}
+    assert choices - {""} == offered
+
+
+def test_an_inspector_cannot_open_the_dispatch_or_return_page(client, inspector, officer, hospital):
+    lot = _dispatched_lot(officer, hospital)
+    client.force_login(inspector)
+
+    dispatch = client.get(reverse("admin:procurement_lot_dispatch", args=[lot.pk]))
+    posted = client.post(
+        reverse("admin:procurement_lot_dispatch", args=[lot.pk]),
+        {"hospital": hospital.pk, "quantity": 10},
+    )
+    returned = client.get(reverse("admin:procurement_lot_return", args=[lot.pk]))
+
+    assert (dispatch.status_code, posted.status_code, returned.status_code) == (403, 403, 403)
+    assert balance_of(lot, hospital_location(hospital)) == 40
+
+
+def test_a_clerk_sees_no_status_actions_on_a_lot_page_but_may_dispatch(client, clerk, officer):
+    lot = factories.released_lot(actor=officer)
+    client.force_login(clerk)
+
+    response = client.get(_url(Lot, "change", lot.pk))
+
+    assert response.status_code == 200
+    names = {name for name, _ in response.context["lot_actions"]}
+    assert names == {"dispatch_to_hospital", "record_return"}
+    assert reverse("admin:procurement_lot_dispatch", args=[lot.pk]) in response.content.decode()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -452,6 +570,67 @@ def test_a_quarantined_lot_cannot_be_dispatched(client, clerk, officer, hospital
 
     assert "only released stock can be dispatched" in _messages(response)[0]
     assert balance_of(lot, warehouse_location()) == lot.quantity_received
+
+
+# ---------------------------------------------------------------------------------------------
+# Returns from hospitals
+
+
+def test_record_return_action_moves_units_back_to_the_warehouse(client, clerk, officer, hospital):
+    lot = _dispatched_lot(officer, hospital, quantity=100, sent=40)
+    client.force_login(clerk)
+
+    chosen = _act(client, Lot, "record_return", [lot])
+    response = client.post(
+        chosen.wsgi_request.path,
+        {"hospital": hospital.pk, "quantity": 15, "reference": "RN-7"},
+        follow=True,
+    )
+
+    assert chosen.status_code == 200
+    assert chosen.wsgi_request.path == reverse("admin:procurement_lot_return", args=[lot.pk])
+    assert response.status_code == 200
+    assert response.wsgi_request.path == _url(Lot, "change", lot.pk)
+    assert balance_of(lot, hospital_location(hospital)) == 25
+    assert balance_of(lot, warehouse_location()) == 75
+    movement = lot.movements.get(kind="return_from_hospital")
+    assert (movement.quantity, movement.reference, movement.actor) == (15, "RN-7", clerk)
+    assert _messages(response) == [
+        f"Recorded the return of 15 units of lot {lot} from {hospital} to the central warehouse."
+    ]
+
+
+def test_the_return_page_lists_only_the_hospitals_holding_the_lot(
+    officer_client, officer, hospital
+):
+    lot = _dispatched_lot(officer, hospital, sent=40)
+    factories.HospitalFactory()  # holds nothing of this lot
+
+    response = officer_client.get(reverse("admin:procurement_lot_return", args=[lot.pk]))
+
+    assert response.status_code == 200
+    assert list(response.context["form"].fields["hospital"].queryset) == [hospital]
+    assert f"{hospital}: holds 40 units" in response.content.decode()
+
+
+def test_returning_more_than_the_hospital_holds_shows_why_and_keeps_the_input(
+    officer_client, officer, hospital
+):
+    lot = _dispatched_lot(officer, hospital, quantity=100, sent=40)
+
+    response = officer_client.post(
+        reverse("admin:procurement_lot_return", args=[lot.pk]),
+        {"hospital": hospital.pk, "quantity": 41, "reference": "RN-8"},
+    )
+
+    assert response.status_code == 200
+    assert _messages(response) == [
+        f"{hospital.name} holds 40 units of lot {lot.lot_number}; 41 were asked for."
+    ]
+    assert response.context["form"]["quantity"].value() == "41"
+    assert response.context["form"]["reference"].value() == "RN-8"
+    assert balance_of(lot, hospital_location(hospital)) == 40
+    assert not lot.movements.filter(kind="return_from_hospital").exists()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -648,6 +827,50 @@ def test_lines_of_a_placed_order_are_read_only(officer_client, officer):
     assert "reference" not in response.context["adminform"].form.fields
 
 
+def test_posting_a_changed_line_quantity_on_an_existing_draft_changes_nothing(
+    officer_client, officer
+):
+    supplier, product = factories.SupplierFactory(), factories.ProductFactory()
+    line_input = services.OrderLineInput(
+        product=product, quantity=10, unit_price=1, required_standard=product.claimed_standard
+    )
+    order = services.order_create(
+        supplier=supplier, reference="PO-7", lines=[line_input], actor=officer
+    )
+    line = order.lines.get()
+
+    page = officer_client.get(_url(PurchaseOrder, "change", order.pk))
+    response = officer_client.post(
+        _url(PurchaseOrder, "change", order.pk),
+        {
+            "reference": "PO-7",
+            "supplier": supplier.pk,
+            "notes": "",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "1",
+            "lines-0-id": line.pk,
+            "lines-0-order": order.pk,
+            "lines-0-product": product.pk,
+            "lines-0-quantity": "99999",
+            "lines-0-unit_price": "1.00",
+            "lines-0-currency": "EU",
+            "lines-0-required_standard": product.claimed_standard.pk,
+            "lines-0-intended_use": IntendedUse.MEDICAL,
+            **_empty_inlines("events"),
+            "_save": "Save",
+        },
+    )
+
+    line_formset = page.context["inline_admin_formsets"][0]
+    assert page.status_code == 200
+    assert not line_formset.has_add_permission
+    assert not line_formset.has_change_permission
+    assert not line_formset.has_delete_permission
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert (line.quantity, line.currency) == (10, "EUR")
+
+
 def test_a_clerk_does_not_see_order_actions(client, clerk):
     client.force_login(clerk)
 
@@ -732,11 +955,56 @@ def test_correcting_a_lots_expiry_date_goes_through_the_action_with_a_reason(
     assert lot.events.get(kind="dates_corrected").reason == "expiry as printed on the cartons"
 
 
+def _correct_dates(client, lot, **form):
+    return client.post(
+        _url(Lot),
+        {"action": "correct_dates", ACTION_CHECKBOX_NAME: [lot.pk], "apply": "1", **form},
+    )
+
+
+def test_correcting_only_the_expiry_date_keeps_the_manufacturing_date(officer_client, officer):
+    lot = factories.released_lot(actor=officer, manufactured_on=dt.date(2020, 2, 1))
+
+    page = _act(officer_client, Lot, "correct_dates", [lot])
+    response = _correct_dates(
+        officer_client, lot, manufactured_on="", expires_on="2031-12-31", reason="As printed"
+    )
+
+    assert page.status_code == 200
+    help_texts = {f.name: f.help_text for f in page.context["form"]}
+    assert help_texts["manufactured_on"] == help_texts["expires_on"]
+    assert help_texts["expires_on"] == "Leave blank to keep each lot's current date."
+    assert response.status_code == 302
+    lot.refresh_from_db()
+    assert (lot.manufactured_on, lot.expires_on) == (dt.date(2020, 2, 1), dt.date(2031, 12, 31))
+    event = lot.events.get(kind="dates_corrected")
+    assert event.data["after"] == {"manufactured_on": "2020-02-01", "expires_on": "2031-12-31"}
+
+
+def test_correcting_dates_with_both_dates_blank_asks_for_one_and_keeps_the_reason(
+    officer_client, officer
+):
+    lot = factories.released_lot(actor=officer)
+    before = (lot.manufactured_on, lot.expires_on)
+
+    response = _correct_dates(
+        officer_client, lot, manufactured_on="", expires_on="", reason="As printed"
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.non_field_errors() == ["Give the manufacturing date, the expiry date or both."]
+    assert form["reason"].value() == "As printed"
+    lot.refresh_from_db()
+    assert (lot.manufactured_on, lot.expires_on) == before
+    assert not lot.events.filter(kind="dates_corrected").exists()
+
+
 def test_lot_dates_cannot_be_edited_on_the_change_form(officer_client, officer):
     lot = factories.released_lot(actor=officer)
     before = lot.expires_on
 
-    officer_client.post(
+    response = officer_client.post(
         _url(Lot, "change", lot.pk),
         {
             "expires_on": "2031-12-31",
@@ -745,6 +1013,8 @@ def test_lot_dates_cannot_be_edited_on_the_change_form(officer_client, officer):
         },
     )
 
+    assert response.status_code == 302  # saved, with nothing to save: every field is read-only
+    assert response.url == _url(Lot)
     lot.refresh_from_db()
     assert lot.expires_on == before
 
@@ -764,3 +1034,79 @@ def test_an_officer_can_search_users_when_linking_staff_to_a_hospital(
 
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["nurse"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Hospital webhook secret
+
+
+SECRET = "s3cret-hmac-key-of-the-hospital"
+
+
+def _hospital_data(hospital, **changes) -> dict:
+    return {
+        "code": hospital.code,
+        "name": hospital.name,
+        "city": hospital.city,
+        "region": hospital.region,
+        "contact_email": hospital.contact_email,
+        "language": hospital.language,
+        "webhook_url": "https://hospital.example/hooks/recall",
+        "webhook_secret": "",
+        **_empty_inlines("memberships"),
+        "_save": "Save",
+        **changes,
+    }
+
+
+def test_an_inspector_never_sees_a_hospitals_webhook_secret(client, inspector):
+    hospital = factories.HospitalFactory(webhook_secret=SECRET)
+    client.force_login(inspector)
+
+    page = client.get(_url(Hospital, "change", hospital.pk))
+    listing = client.get(_url(Hospital))
+
+    assert (page.status_code, listing.status_code) == (200, 200)
+    for response in (page, listing):
+        html = response.content.decode()
+        assert SECRET not in html
+        assert "webhook_secret" not in html
+        assert "webhook secret" not in html.lower()
+
+
+def test_an_officer_sees_the_webhook_secret_only_as_an_empty_password_field(officer_client):
+    hospital = factories.HospitalFactory(webhook_secret=SECRET)
+
+    response = officer_client.get(_url(Hospital, "change", hospital.pk))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert SECRET not in html
+    assert 'type="password" name="webhook_secret"' in html
+    assert "A secret is set." in html
+    form = response.context["adminform"].form
+    assert {"code", "name", "contact_email", "webhook_url"} <= set(form.fields)
+
+
+def test_an_officer_leaving_the_webhook_secret_blank_keeps_it(officer_client):
+    hospital = factories.HospitalFactory(webhook_secret=SECRET)
+
+    response = officer_client.post(
+        _url(Hospital, "change", hospital.pk), _hospital_data(hospital, city="Zwolle")
+    )
+
+    assert response.status_code == 302
+    hospital.refresh_from_db()
+    assert (hospital.city, hospital.webhook_secret) == ("Zwolle", SECRET)
+
+
+def test_an_officer_typing_a_new_webhook_secret_replaces_it(officer_client):
+    hospital = factories.HospitalFactory(webhook_secret=SECRET)
+
+    response = officer_client.post(
+        _url(Hospital, "change", hospital.pk), _hospital_data(hospital, webhook_secret="rotated-2")
+    )
+
+    assert response.status_code == 302
+    hospital.refresh_from_db()
+    assert hospital.webhook_secret == "rotated-2"
