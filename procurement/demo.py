@@ -22,19 +22,36 @@ Lot dates are relative to the day of loading (made a few weeks ago, expiring in 
 the lots are never expired when the demo is loaded.
 
 Loading is idempotent: when PO-2020-0001 exists nothing is written. `load_demo(reset=True)`
-first removes what the demo created (identified by the demo suppliers, hospital codes and
-usernames) and loads it again. The stock ledger is append-only everywhere else; this reset is the
+first removes what the demo created (identified by the demo suppliers, the demo hospitals and the
+demo users) and loads it again. The stock ledger is append-only everywhere else; this reset is the
 one place that deletes movements, and only those of demo lots.
+
+The demo publishes its password and creates a superuser, so it refuses (`DemoRefused`, nothing
+written) unless `settings.DEBUG` is on or `force=True` is given. It also refuses when the database
+holds rows the demo would take over but did not create:
+
+* a hospital with a demo code (HOSP-001..HOSP-025) that is not a demo hospital. A demo hospital is
+  recognised by its contact address, which the demo derives from the code's made-up name under the
+  reserved `.example` domain (``apotheek@sint-gerlinde-gasthuis.example`` for HOSP-001): no real
+  hospital can have it, and it needs no extra column;
+* an account called ``officer``, ``inspector``, ``clerk`` or ``nurse`` without the demo e-mail
+  domain (`DEMO_EMAIL_DOMAIN`): the demo would give it a role (and the nurse two hospitals).
+
+An existing non-demo ``admin`` is left as it is: the demo grants it nothing (no superuser flag, no
+role, no password change), uses it for nothing and lists it as "(existing account)".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
 from typing import TYPE_CHECKING, Protocol
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
@@ -73,6 +90,14 @@ if TYPE_CHECKING:
 
 class Writer(Protocol):
     def write(self, msg: str, /) -> object: ...
+
+
+class DemoRefused(Exception):
+    """The demo will not load into this database; nothing was written. `message` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,7 +257,17 @@ def hospital_code(number: int) -> str:
     return f"HOSP-{number:03d}"
 
 
+def hospital_contact_email(spec: HospitalSpec) -> str:
+    """The demo hospital's made-up address under the reserved .example domain: its demo marker."""
+    mailbox = "apotheek" if spec.language == "nl" else "pharmacy"
+    return f"{mailbox}@{slugify(spec.name)}.example"
+
+
 DEMO_HOSPITAL_CODES = tuple(hospital_code(n) for n in range(1, HOSPITAL_COUNT + 1))
+DEMO_HOSPITAL_EMAILS = {
+    hospital_code(number): hospital_contact_email(spec)
+    for number, spec in enumerate(HOSPITALS, start=1)
+}
 WEBHOOK_BASE_URL = "http://127.0.0.1:8765/webhooks/recall/"
 # The nurse works at two hospitals that received masks; HOSP-011 got them from two lots.
 NURSE_HOSPITALS = ("HOSP-001", "HOSP-011")
@@ -271,6 +306,9 @@ DEMO_USERS = (
     DemoUser("admin", None, "Ministry overview, every page, and the whole panel at /admin/"),
 )
 DEMO_USERNAMES = tuple(user.username for user in DEMO_USERS)
+# The demo gives these users a role (and the nurse hospitals): an existing account with one of these
+# names that is not a demo account makes the demo refuse.
+DEMO_ROLE_USERNAMES = tuple(user.username for user in DEMO_USERS if user.role is not None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,12 +378,28 @@ def _total(queryset: QuerySet, field: str) -> int:
 # Loading
 
 
-def load_demo(*, stdout: Writer | None = None, reset: bool = False) -> DemoSummary:
+NOT_DEBUG_REFUSAL = (
+    "Refusing to load the demo: DEBUG is off, so this may be a production database. The demo "
+    'creates the superuser "admin" and a login for every role, all with the published password '
+    f"{DEMO_PASSWORD}, and --reset deletes rows. Run it only on a demo or development database: "
+    "with DEBUG=true (as `make demo` does), or with --force if this database really is one. "
+    "Nothing was changed."
+)
+
+
+def load_demo(
+    *, stdout: Writer | None = None, reset: bool = False, force: bool = False
+) -> DemoSummary:
     """Load the demo story once; with `reset`, remove the demo's rows first and load it again.
 
-    All in one transaction: a failure leaves nothing half-loaded (or half-removed).
+    Refuses (`DemoRefused`) unless `settings.DEBUG` is on or `force` is given, and whenever the
+    database holds a non-demo hospital with a demo code or a non-demo account with a demo role
+    username. All in one transaction: a failure leaves nothing half-loaded (or half-removed).
     """
+    if not (settings.DEBUG or force):
+        raise DemoRefused(NOT_DEBUG_REFUSAL)
     with transaction.atomic():
+        check_nothing_to_take_over()
         if reset:
             removed = reset_demo()
             _say(stdout, f"Removed the demo data ({removed:,} rows).")
@@ -358,6 +412,49 @@ def load_demo(*, stdout: Writer | None = None, reset: bool = False) -> DemoSumma
 
 def demo_is_loaded() -> bool:
     return PurchaseOrder.objects.filter(reference=ORDER_REFERENCE).exists()
+
+
+def check_nothing_to_take_over() -> None:
+    """Raise `DemoRefused` when a hospital the demo would supply or an account it would give a
+    role exists but was not created by the demo."""
+    problems = []
+    foreign_hospitals = list(
+        Hospital.objects.filter(code__in=DEMO_HOSPITAL_CODES)
+        .exclude(pk__in=demo_hospitals())
+        .order_by("code")
+        .values_list("code", "name")
+    )
+    if foreign_hospitals:
+        named = ", ".join(f"{code} ({name})" for code, name in foreign_hospitals)
+        example_code = DEMO_HOSPITAL_CODES[0]
+        problems.append(
+            f"The hospital code(s) {named} belong to hospitals the demo did not create; the demo "
+            "would link its nurse to them and dispatch demo stock to them. (A demo hospital has "
+            "the demo's made-up contact address under .example, such as "
+            f"{DEMO_HOSPITAL_EMAILS[example_code]} for {example_code}.)"
+        )
+    foreign_users = list(
+        get_user_model()
+        .objects.filter(username__in=DEMO_ROLE_USERNAMES)
+        .exclude(pk__in=demo_users())
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
+    if foreign_users:
+        problems.append(
+            f"The account(s) {', '.join(foreign_users)} are not demo accounts; the demo would give "
+            f"them its roles. (Demo accounts have an @{DEMO_EMAIL_DOMAIN} address.)"
+        )
+    if problems:
+        raise DemoRefused(
+            " ".join(
+                [
+                    "Refusing to load the demo into this database.",
+                    *problems,
+                    "Load the demo only on a demo or development database. Nothing was changed.",
+                ]
+            )
+        )
 
 
 def _say(stdout: Writer | None, message: str) -> None:
@@ -422,7 +519,10 @@ def _load_rapid_test_story(users: dict[str, AbstractUser], standards: dict[str, 
 
 
 def ensure_user(spec: DemoUser) -> AbstractUser:
-    """The demo user, created with the demo password; an existing account keeps its password."""
+    """The demo user, created with the demo password; an existing account keeps its password.
+
+    An existing account that is not a demo account gets no role: the demo refuses instead
+    (`check_nothing_to_take_over` has already said so before anything was written)."""
     user, created = get_user_model().objects.get_or_create(
         username=spec.username,
         defaults={
@@ -435,6 +535,11 @@ def ensure_user(spec: DemoUser) -> AbstractUser:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
     if spec.role is not None:
+        if not created and not demo_users().filter(pk=user.pk).exists():
+            raise DemoRefused(
+                f'Refusing to load the demo: the account "{spec.username}" is not a demo account. '
+                "Nothing was changed."
+            )
         user.groups.add(role_group(spec.role))
     return user
 
@@ -480,14 +585,13 @@ def ensure_hospitals() -> dict[str, Hospital]:
 
 
 def ensure_hospital(code: str, spec: HospitalSpec) -> Hospital:
-    mailbox = "apotheek" if spec.language == "nl" else "pharmacy"
     hospital, _ = Hospital.objects.get_or_create(
         code=code,
         defaults={
             "name": spec.name,
             "city": spec.city,
             "region": spec.region,
-            "contact_email": f"{mailbox}@{slugify(spec.name)}.example",
+            "contact_email": hospital_contact_email(spec),
             "language": spec.language,
             "webhook_url": f"{WEBHOOK_BASE_URL}{code}" if spec.webhook else "",
             "webhook_secret": f"demo-webhook-secret-{code.lower()}" if spec.webhook else "",
@@ -610,7 +714,7 @@ def reset_demo() -> int:
         LotEvent.objects.filter(lot__in=lots),
         StockMovement.objects.filter(lot__in=lots),
         StockBalance.objects.filter(lot__in=lots),
-        Location.objects.filter(kind=LocationKind.HOSPITAL, hospital__code__in=DEMO_HOSPITAL_CODES),
+        Location.objects.filter(kind=LocationKind.HOSPITAL, hospital__in=demo_hospitals()),
         lots,
         Shipment.objects.filter(order__in=orders),
         OrderEvent.objects.filter(order__in=orders),
@@ -618,10 +722,23 @@ def reset_demo() -> int:
         orders,
         Product.objects.filter(sku__in=DEMO_SKUS),
         Supplier.objects.filter(name__in=DEMO_SUPPLIER_NAMES),
-        Hospital.objects.filter(code__in=DEMO_HOSPITAL_CODES),
+        demo_hospitals(),
         demo_users(),
     ]
     return sum(_delete(queryset) for queryset in querysets)
+
+
+def demo_hospitals() -> QuerySet[Hospital]:
+    """The demo's hospitals: a demo code with that code's demo contact address."""
+    return Hospital.objects.filter(
+        reduce(
+            operator.or_,
+            (
+                Q(code=code, contact_email__iexact=email)
+                for code, email in DEMO_HOSPITAL_EMAILS.items()
+            ),
+        )
+    )
 
 
 def demo_users() -> QuerySet:

@@ -2,12 +2,14 @@
 
 Every record shown is read through `procurement.selectors`, which decide whose records a user may
 see; the views only page, arrange and label them. Each page runs a fixed number of queries
-whatever the number of rows (the hospital page one more per hospital the user belongs to).
+whatever the number of rows and, on the hospital page, whatever the number of hospitals the user
+belongs to.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -31,6 +33,7 @@ from .roles import has_role, user_roles
 DELIVERIES_PER_PAGE = 25
 LOTS_PER_PAGE = 50
 LATEST_DISTRIBUTIONS = 20
+NEEDS_TEST_SHOWN = 20
 EXPIRES_SOON_DAYS = 90
 
 
@@ -104,6 +107,11 @@ def ministry_home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     counts = selectors.lot_status_counts()
     oldest = selectors.oldest_quarantined_receipt()
+    needs_test = selectors.lots_needing_test().order_by("released_at", "lot_number")
+    needs_test_count = needs_test.count()
+    needs_test_rows = [
+        _LotRow(lot, _age_days(lot.released_at, now)) for lot in needs_test[:NEEDS_TEST_SHOWN]
+    ]
     context = {
         "status_rows": [
             {
@@ -117,9 +125,11 @@ def ministry_home(request: HttpRequest) -> HttpResponse:
         ],
         "waiting_lots": counts[LotStatus.QUARANTINED.value]["lots"],
         "oldest_waiting_days": _age_days(oldest, now) if oldest else None,
-        "needs_test": [
-            _LotRow(lot, _age_days(lot.released_at, now)) for lot in selectors.lots_needing_test()
-        ],
+        # The oldest releases first, at most NEEDS_TEST_SHOWN; the rest in the panel.
+        "needs_test": needs_test_rows,
+        "needs_test_count": needs_test_count,
+        "needs_test_more": needs_test_count - len(needs_test_rows),
+        "needs_test_admin_url": _admin_url("procurement_lot_changelist", needs_test="yes"),
         "admin_links": _ministry_admin_links(),
     }
     return _render(request, "procurement/ministry_home.html", context, current="ministry_home")
@@ -157,14 +167,15 @@ def hospital_home(request: HttpRequest) -> HttpResponse:
     hospitals = list(selectors.hospitals_for_user(request.user))
     if not hospitals:
         return no_access(request)
+    balances_by_hospital = defaultdict(list)
+    for balance in selectors.hospitals_stock_on_hand(hospitals):
+        balances_by_hospital[balance.location.hospital_id].append(balance)
     context = {
         "hospitals": hospitals,
         "page_obj": _page(
             request, selectors.distributions_for_user(request.user), DELIVERIES_PER_PAGE
         ),
-        "stock": [
-            (hospital, list(selectors.hospital_stock_on_hand(hospital))) for hospital in hospitals
-        ],
+        "stock": [(hospital, balances_by_hospital[hospital.pk]) for hospital in hospitals],
     }
     return _render(request, "procurement/hospital_home.html", context, current="hospital_home")
 

@@ -18,6 +18,7 @@ from procurement.errors import InvalidInput
 from procurement.models import (
     Distribution,
     Hospital,
+    HospitalMembership,
     IntendedUse,
     Location,
     LocationKind,
@@ -41,6 +42,13 @@ pytestmark = pytest.mark.django_db
 def _fast_passwords(settings):
     # Five users per load with the production hasher would cost seconds per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _a_development_database(settings):
+    # The demo loads only with DEBUG on (as `make demo` runs it) or when forced; pytest-django
+    # turns DEBUG off, so the tests of the story turn it back on. The guard's tests turn it off.
+    settings.DEBUG = True
 
 
 @pytest.fixture
@@ -292,6 +300,116 @@ def test_a_failed_load_leaves_nothing_behind(monkeypatch):
     assert not PurchaseOrder.objects.exists()
     assert not Hospital.objects.exists()
     assert not get_user_model().objects.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Refusals: the demo publishes its password, so it never writes into a database that may be real
+
+
+def test_without_debug_the_command_refuses_and_says_why(settings):
+    settings.DEBUG = False
+    before = row_counts()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("load_demo", stdout=StringIO())
+
+    message = str(refused.value)
+    assert "DEBUG is off" in message
+    assert f"published password {demo.DEMO_PASSWORD}" in message
+    assert "only on a demo or development database" in message
+    assert "--force" in message
+    assert row_counts() == before
+    assert not get_user_model().objects.exists()
+
+
+def test_without_debug_reset_refuses_too_and_removes_nothing(settings):
+    demo.load_demo()
+    settings.DEBUG = False
+    before = row_counts()
+
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("load_demo", "--reset", stdout=StringIO())
+    with pytest.raises(demo.DemoRefused, match="published password"):
+        demo.load_demo(reset=True)
+
+    assert row_counts() == before
+
+
+def test_force_loads_without_debug(settings):
+    settings.DEBUG = False
+    out = StringIO()
+
+    call_command("load_demo", "--force", stdout=out)
+
+    assert "Lots received: 5" in out.getvalue()
+    assert get_user_model().objects.get(username="admin").is_superuser
+    assert demo.load_demo(force=True).already_loaded
+
+
+@pytest.mark.parametrize(
+    "contact_email",
+    [
+        "pharmacy@real-hospital.org",
+        # .example alone is not the marker: the demo's own address for HOSP-001 is
+        "pharmacy@hosp-001.example",
+    ],
+)
+def test_a_hospital_with_a_demo_code_not_made_by_the_demo_makes_it_refuse(contact_email):
+    real = factories.HospitalFactory(
+        code="HOSP-001", name="Real Hospital", contact_email=contact_email
+    )
+    before = row_counts()
+
+    for args in ([], ["--reset"]):
+        with pytest.raises(CommandError) as refused:
+            call_command("load_demo", *args, stdout=StringIO())
+
+        message = str(refused.value)
+        assert "HOSP-001 (Real Hospital)" in message
+        assert "did not create" in message
+        assert "Nothing was changed" in message
+        assert row_counts() == before
+    assert Hospital.objects.get(pk=real.pk).name == "Real Hospital"
+    assert not HospitalMembership.objects.exists()
+
+
+def test_a_demo_hospital_renamed_in_the_panel_is_still_the_demos():
+    demo.load_demo()
+    Hospital.objects.filter(code="HOSP-001").update(name="Renamed by an officer")
+
+    call_command("load_demo", "--reset", stdout=StringIO())
+
+    assert Hospital.objects.get(code="HOSP-001").name == demo.HOSPITALS[0].name
+
+
+@pytest.mark.parametrize("username", demo.DEMO_ROLE_USERNAMES)
+def test_an_existing_account_with_a_demo_role_name_makes_it_refuse(username):
+    # given a real account that happens to be called like a demo user that gets a role
+    account = factories.UserFactory(username=username, email=f"{username}@hospital.org")
+    before = row_counts()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("load_demo", stdout=StringIO())
+
+    assert f"The account(s) {username} are not demo accounts" in str(refused.value)
+    assert row_counts() == before
+    assert not account.groups.exists()
+    assert not HospitalMembership.objects.exists()
+
+
+def test_an_existing_admin_account_gets_nothing_and_keeps_its_password(client):
+    # "admin" gets no role: the demo only ever creates it, never promotes an existing one
+    account = factories.UserFactory(username="admin", email="root@ministry.example")
+    out = StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    account.refresh_from_db()
+    assert not account.is_superuser and not account.is_staff
+    assert not account.groups.exists()
+    assert client.login(username="admin", password="correct horse battery")
+    assert not client.login(username="admin", password=demo.DEMO_PASSWORD)
+    assert "(existing account)" in out.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------

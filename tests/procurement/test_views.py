@@ -126,9 +126,16 @@ def test_a_user_with_no_role_and_no_hospital_gets_a_clear_page(client, db):
 
     response = client.get(reverse("home"))
 
+    content = response.content.decode()
     assert response.status_code == 200
-    assert b"not set up yet" in response.content
-    assert b"Ask a ministry officer" in response.content
+    assert "not set up yet" in content
+    # Only the administrator can give a role: officers cannot create users or grant roles.
+    assert (
+        "Ask the tracker's administrator to give your account <strong>newcomer</strong> a role"
+        in content
+    )
+    assert "ministry officers cannot" in content
+    assert "Ask a ministry officer" not in content
 
 
 def test_hospital_staff_without_a_hospital_gets_a_clear_page(client, db):
@@ -136,8 +143,11 @@ def test_hospital_staff_without_a_hospital_gets_a_clear_page(client, db):
 
     response = client.get(reverse("home"), follow=True)
 
+    content = response.content.decode()
     assert response.status_code == 200
-    assert b"not linked to a hospital yet" in response.content
+    assert "not linked to a hospital yet" in content
+    assert "Ask the tracker's administrator to link your account <strong>nurse2</strong>" in content
+    assert "Ask a ministry officer" not in content
 
 
 @pytest.mark.parametrize(
@@ -180,6 +190,40 @@ def test_the_ministry_page_shows_the_backlog_and_lots_still_needing_a_test(clien
     assert untested.lot_number in content
     assert "still needs a test" in content
     assert f"{reverse('admin:procurement_lot_changelist')}?status__exact=quarantined" in content
+    assert response.context["needs_test_count"] == 1
+    assert response.context["needs_test_more"] == 0
+    assert "?needs_test=yes" not in content
+
+
+def test_the_ministry_page_lists_the_20_oldest_releases_and_links_to_the_rest(client, officer):
+    # given 21 lots released on documents, released 1..21 days ago in a shuffled order
+    lots = []
+    for i in range(21):
+        lot = received_lot(quantity=100 + i, actor=officer)
+        services.lot_release(lot=lot, actor=officer, basis=ReleaseBasis.DOCUMENTS, reason="ICU")
+        days_ago = (i * 5) % 21 + 1  # a permutation of 1..21
+        Lot.objects.filter(pk=lot.pk).update(
+            released_at=timezone.now() - dt.timedelta(days=days_ago)
+        )
+        lots.append((days_ago, lot))
+    oldest_first = [lot for _, lot in sorted(lots, key=lambda pair: -pair[0])]
+    client.force_login(officer)
+
+    # when
+    response = client.get(reverse("ministry_home"))
+
+    # then the 20 released longest ago are listed, oldest first, and the newest is not
+    content = response.content.decode()
+    assert [row.lot for row in response.context["needs_test"]] == oldest_first[:20]
+    assert oldest_first[20].lot_number not in content
+    assert response.context["needs_test_count"] == 21
+    assert '<p class="figure">21</p>' in content
+    # and a line leads to all of them in the panel, through the admin's "needs a test" filter
+    changelist = f"{reverse('admin:procurement_lot_changelist')}?needs_test=yes"
+    assert f'<a href="{changelist}">and 1 more</a>' in content
+    panel = client.get(changelist)
+    assert panel.status_code == 200
+    assert panel.context["cl"].result_count == 21
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,7 +334,10 @@ def test_staff_of_two_hospitals_see_both(client, officer, hospital, hospital_use
     response = client.get(reverse("hospital_home"))
 
     assert len(response.context["page_obj"]) == 2
-    assert len(response.context["stock"]) == 2
+    stock = {
+        h: [(b.lot, b.quantity) for b in balances] for h, balances in response.context["stock"]
+    }
+    assert stock == {hospital: [(lot, 10)], second: [(lot, 20)]}
     assert second.name in response.content.decode()
 
 
@@ -349,8 +396,9 @@ def test_a_bad_page_number_shows_a_real_page(client, officer, hospital, hospital
 # Query counts stay flat as rows grow
 
 
-def _add_rows(officer, hospital, count: int) -> None:
-    """Rows for every page: waiting lots, untested lots, warehouse stock and deliveries."""
+def _add_rows(officer, hospitals, count: int) -> None:
+    """Rows for every page: waiting lots, untested lots, warehouse stock and, at every one of
+    the hospitals, deliveries and stock."""
     for _ in range(count):
         received_lot(actor=officer)
         untested = received_lot(actor=officer)
@@ -358,7 +406,8 @@ def _add_rows(officer, hospital, count: int) -> None:
             lot=untested, actor=officer, basis=ReleaseBasis.DOCUMENTS, reason="Emergency"
         )
         lot = released_lot(actor=officer)
-        _dispatch(lot, hospital, 10, officer)
+        for hospital in hospitals:
+            _dispatch(lot, hospital, 10, officer)
 
 
 @pytest.mark.parametrize(
@@ -373,12 +422,21 @@ def _add_rows(officer, hospital, count: int) -> None:
 def test_the_number_of_queries_does_not_grow_with_the_rows(
     client, request, officer, hospital, django_assert_max_num_queries, user_fixture, url_name
 ):
-    client.force_login(request.getfixturevalue(user_fixture))
-    _add_rows(officer, hospital, 1)
+    user = request.getfixturevalue(user_fixture)
+    client.force_login(user)
+    _add_rows(officer, [hospital], 1)
     with CaptureQueriesContext(connection) as baseline:
         assert client.get(reverse(url_name)).status_code == 200
 
-    _add_rows(officer, hospital, 5)
+    # More rows everywhere; the hospital user now belongs to three hospitals, each with stock.
+    hospitals = [hospital]
+    if url_name == "hospital_home":
+        hospitals += [HospitalMembershipFactory(user=user).hospital for _ in range(2)]
+    _add_rows(officer, hospitals, 5)
 
     with django_assert_max_num_queries(len(baseline.captured_queries)):
-        assert client.get(reverse(url_name)).status_code == 200
+        response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    if url_name == "hospital_home":
+        stock = {h: len(balances) for h, balances in response.context["stock"]}
+        assert stock == {hospitals[0]: 6, hospitals[1]: 5, hospitals[2]: 5}

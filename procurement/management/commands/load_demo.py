@@ -1,9 +1,14 @@
-"""python manage.py load_demo [--reset]: load the spring-2020 respirator case with made-up names.
+"""python manage.py load_demo [--reset] [--force]: load the spring-2020 respirator case with
+made-up names.
 
 Demo logins (all with the password ``demo-pass-2020``): ``officer`` (ministry officer),
 ``inspector``, ``clerk`` (warehouse clerk), ``nurse`` (hospital staff at HOSP-001 and HOSP-011)
 and the superuser ``admin``. Running it again changes nothing; ``--reset`` removes what the demo
 created and loads it again. The story itself lives in `procurement.demo`.
+
+Because the password is published, the command refuses unless DEBUG is on (``make demo`` sets
+DEBUG=true) or ``--force`` is given, and it refuses whenever a hospital code or a role username of
+the demo is already taken by something the demo did not create.
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -25,10 +30,20 @@ class Command(BaseCommand):
             action="store_true",
             help="Remove what the demo created (only that) and load it again.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help=(
+                "Load even though DEBUG is off. The demo logins have a published password: use "
+                "this only on a demo or development database."
+            ),
+        )
 
-    def handle(self, *args, reset: bool = False, **options) -> None:
+    def handle(self, *args, reset: bool = False, force: bool = False, **options) -> None:
         try:
-            summary = demo.load_demo(stdout=self.stdout, reset=reset)
+            summary = demo.load_demo(stdout=self.stdout, reset=reset, force=force)
+        except demo.DemoRefused as exc:
+            raise CommandError(exc.message) from exc
         except DomainError as exc:
             raise CommandError(f"The demo could not be loaded: {exc.message}") from exc
         except ProtectedError as exc:
