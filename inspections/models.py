@@ -1,1 +1,389 @@
-"""Quality-side tables. Inspections, certificates, complaints and recalls arrive in later issues."""
+"""Quality-side tables: what a standard demands, how a lot is sampled and judged, what was found,
+and how hard each supplier's next lots are inspected.
+
+Verdicts are computed by `inspections.services`, never typed in; the plan used is snapshotted on
+the inspection so that a later change of tables or supplier level cannot rewrite history.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from procurement.models import Lot, Product, ProductCategory, Standard, Supplier
+
+from .validators import validate_report_file_size
+
+
+class DefectClass(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    MAJOR = "major", _("Major")
+    MINOR = "minor", _("Minor")
+
+
+class Comparison(models.TextChoices):
+    AT_LEAST = "at_least", _("at least")
+    AT_MOST = "at_most", _("at most")
+
+
+class CriterionBasis(models.TextChoices):
+    """What a limit is checked on: each sampled unit, or the lot's reference panel (rapid tests)."""
+
+    PER_UNIT = "per_unit", _("Each sampled unit")
+    SENSITIVITY = "sensitivity", _("Panel sensitivity")
+    SPECIFICITY = "specificity", _("Panel specificity")
+
+
+class Criterion(models.Model):
+    """One pass limit of a standard: characteristic, unit, comparison, limit, method, class."""
+
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="criteria")
+    code = models.SlugField(max_length=40, help_text="Short key, e.g. filtration.")
+    characteristic = models.CharField(max_length=200)
+    unit = models.CharField(max_length=30, help_text="e.g. %, Pa, mbar, mm H2O/cm2")
+    comparison = models.CharField(max_length=10, choices=Comparison.choices)
+    limit = models.DecimalField(max_digits=12, decimal_places=4)
+    test_method = models.CharField(max_length=300, blank=True)
+    defect_class = models.CharField(max_length=10, choices=DefectClass.choices)
+    basis = models.CharField(
+        max_length=12, choices=CriterionBasis.choices, default=CriterionBasis.PER_UNIT
+    )
+
+    class Meta:
+        ordering = ["standard", "pk"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "code"], name="criterion_code_per_standard")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.standard.code}: {self.characteristic} {self.get_comparison_display()} " \
+            f"{self.limit.normalize():f} {self.unit}"  # fmt: skip
+
+    def passes(self, value: Decimal) -> bool:
+        """Whether a measured value meets this limit."""
+        if self.comparison == Comparison.AT_LEAST:
+            return value >= self.limit
+        return value <= self.limit
+
+
+class Severity(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    TIGHTENED = "tightened", _("Tightened")
+    REDUCED = "reduced", _("Reduced")
+
+
+class InspectionPlan(models.Model):
+    """How lots of a product category are sampled: inspection level and AQL per defect class."""
+
+    category = models.CharField(max_length=20, choices=ProductCategory.choices, unique=True)
+    sampling_standard = models.CharField(
+        max_length=60,
+        default="MIL-STD-105E (1989)",
+        help_text="The edition of the sampling tables the plan follows.",
+    )
+    level = models.CharField(max_length=4, default="II")
+    aql_critical = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0.65"))
+    aql_major = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("2.5"))
+    aql_minor = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("4.0"))
+
+    class Meta:
+        ordering = ["category"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: level {self.level}"
+
+    def aql_for(self, defect_class: str) -> Decimal:
+        return getattr(self, f"aql_{defect_class}")
+
+
+class InspectionStage(models.TextChoices):
+    FIRST = "first", _("First inspection")
+    SECOND = "second", _("Second inspection")
+    FURTHER = "further", _("Further inspection")
+
+
+class Verdict(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Outcome(models.TextChoices):
+    """What the inspection decided for its lot (set by the decision services)."""
+
+    RELEASED = "released", _("Lot released")
+    AWAITING_OVERRIDE = "awaiting_override", _("Accepted; release needs an officer's override")
+    KEPT = "kept", _("Accepted; lot status kept (an officer's hold stands)")
+    ON_HOLD = "on_hold", _("Lot put on hold; a second inspection is required")
+    REJECTED = "rejected", _("Lot rejected")
+    RECALL_REQUIRED = "recall_required", _("Units at hospitals: a recall is required")
+    CONFLICT = "conflict", _("Conflicting results: an officer decides")
+    RECORDED = "recorded", _("Recorded")
+
+
+class Inspection(models.Model):
+    """One inspection of a lot: the plan used (snapshot), what was found, the computed verdict."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="inspections")
+    stage = models.CharField(max_length=10, choices=InspectionStage.choices)
+    standard = models.ForeignKey(
+        Standard, on_delete=models.PROTECT, related_name="+",
+        help_text="Judged against the standard the order required, not the one claimed.",
+    )  # fmt: skip
+    laboratory = models.CharField(max_length=200)
+    performed_by = models.CharField(max_length=200, help_text="Who tested the samples.")
+    performed_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    # The sampling plan used, snapshotted.
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    level = models.CharField(max_length=4)
+    code_letter = models.CharField(max_length=1)
+    sample_size = models.PositiveIntegerField()
+    hundred_percent = models.BooleanField(default=False)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices, editable=False)
+    accepted_in_gap = models.BooleanField(default=False, editable=False)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, editable=False)
+    report_file = models.FileField(
+        upload_to="inspections/reports/%Y/%m/",
+        blank=True,
+        validators=[
+            FileExtensionValidator(["pdf", "png", "jpg", "jpeg"]),
+            validate_report_file_size,
+        ],
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} of {self.lot}: {self.get_verdict_display()}"
+
+    @property
+    def is_original(self) -> bool:
+        """The switching rules count only original (first) inspections, not resubmissions."""
+        return self.stage == InspectionStage.FIRST
+
+
+class ClassResult(models.Model):
+    """Per defect class: the plan snapshot (AQL, n, Ac, Re) and the nonconforming count."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="classes")
+    defect_class = models.CharField(max_length=10, choices=DefectClass.choices)
+    aql = models.DecimalField(max_digits=6, decimal_places=3)
+    plan_letter = models.CharField(max_length=1)
+    sample_size = models.PositiveIntegerField()
+    accept = models.PositiveIntegerField()
+    reject = models.PositiveIntegerField()
+    nonconforming = models.PositiveIntegerField()
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+
+    class Meta:
+        ordering = ["inspection", "defect_class"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "defect_class"], name="one_result_per_defect_class"
+            )
+        ]
+
+    def __str__(self) -> str:
+        found = self.nonconforming
+        return f"{self.get_defect_class_display()}: {found} vs {self.accept}/{self.reject}"
+
+
+class CriterionResult(models.Model):
+    """What was found for one criterion: per-unit measurements, a count, or a panel figure."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="results")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    units_tested = models.PositiveIntegerField()
+    nonconforming = models.PositiveIntegerField()
+    measurements = models.JSONField(
+        default=list, blank=True, help_text="One value per sampled unit, in sample order."
+    )
+    panel_value = models.DecimalField(
+        max_digits=7, decimal_places=3, null=True, blank=True,
+        help_text="Sensitivity or specificity in %, computed from the panel.",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["inspection", "criterion"]
+
+    def __str__(self) -> str:
+        return f"{self.criterion.characteristic}: {self.nonconforming}/{self.units_tested}"
+
+
+class PanelResult(models.Model):
+    """A rapid test's reference panel against RT-PCR; sensitivity and specificity follow."""
+
+    inspection = models.OneToOneField(Inspection, on_delete=models.CASCADE, related_name="panel")
+    true_positives = models.PositiveIntegerField()
+    false_negatives = models.PositiveIntegerField()
+    true_negatives = models.PositiveIntegerField()
+    false_positives = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"sensitivity {self.sensitivity:.1f} %, specificity {self.specificity:.1f} %"
+
+    @property
+    def sensitivity(self) -> Decimal:
+        return _percent(self.true_positives, self.true_positives + self.false_negatives)
+
+    @property
+    def specificity(self) -> Decimal:
+        return _percent(self.true_negatives, self.true_negatives + self.false_positives)
+
+
+def _percent(part: int, whole: int) -> Decimal:
+    return (
+        (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.001")) if whole else Decimal(0)
+    )
+
+
+class InspectionEvent(models.Model):
+    """A decision taken on an inspection's result (who, when, what, why)."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="events")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.inspection}: {self.get_outcome_display()}"
+
+
+class LevelState(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    TIGHTENED = "tightened", _("Tightened")
+    REDUCED = "reduced", _("Reduced")
+    DISCONTINUED = "discontinued", _("Discontinued")
+
+
+class SupplierLevel(models.Model):
+    """The inspection severity in force for one supplier and product category (switching rules of
+    MIL-STD-105E section 4.7), with the counters the rules need."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="levels")
+    category = models.CharField(max_length=20, choices=ProductCategory.choices)
+    state = models.CharField(
+        max_length=12, choices=LevelState.choices, default=LevelState.NORMAL, editable=False
+    )
+    recent_original = models.CharField(
+        max_length=10, blank=True, editable=False,
+        help_text="The last original inspections, newest last: A accepted, R not accepted.",
+    )  # fmt: skip
+    consecutive_accepted = models.PositiveIntegerField(default=0, editable=False)
+    rejected_while_tightened = models.PositiveIntegerField(default=0, editable=False)
+    reduced_proposed = models.BooleanField(
+        default=False, editable=False,
+        help_text="10 lots in a row accepted on normal: an officer may approve reduced inspection.",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["supplier", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "category"], name="one_level_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} / {self.get_category_display()}: {self.get_state_display()}"
+
+
+class SupplierLevelEvent(models.Model):
+    """A change of a supplier's inspection level."""
+
+    level = models.ForeignKey(SupplierLevel, on_delete=models.PROTECT, related_name="events")
+    from_state = models.CharField(max_length=12, choices=LevelState.choices, blank=True)
+    to_state = models.CharField(max_length=12, choices=LevelState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.from_state} -> {self.to_state}"
+
+
+class VerificationStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("Unverified")
+    VERIFIED = "verified", _("Verified")
+    INVALID = "invalid", _("Invalid")
+
+
+class Certificate(models.Model):
+    """A certificate for a product or a lot: standard, issuer, notified body, validity, file."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+    )
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+    )
+    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="+")
+    issuer = models.CharField(max_length=200)
+    notified_body_number = models.CharField(max_length=20, blank=True)
+    certificate_number = models.CharField(max_length=100)
+    valid_until = models.DateField(null=True, blank=True)
+    file = models.FileField(
+        upload_to="certificates/%Y/%m/",
+        blank=True,
+        validators=[
+            FileExtensionValidator(["pdf", "png", "jpg", "jpeg"]),
+            validate_report_file_size,
+        ],
+    )
+    verification_status = models.CharField(
+        max_length=12,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.UNVERIFIED,
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["certificate_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(product__isnull=False) & Q(lot__isnull=True))
+                | (Q(product__isnull=True) & Q(lot__isnull=False)),
+                name="certificate_for_a_product_or_a_lot",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_number} ({self.standard.code}, {self.issuer})"
+
+
+class CertificateEvent(models.Model):
+    """A change of a certificate's verification status."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=12, choices=VerificationStatus.choices)
+    to_status = models.CharField(max_length=12, choices=VerificationStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate}: {self.from_status} -> {self.to_status}"
