@@ -124,6 +124,11 @@ RELEASE_REASON = (
     "laboratory test of a sample follows. Ordered for critical care, certified to GB 2626 KN95: "
     "the intended-use mismatch is known and accepted for now by the crisis team."
 )
+# The officer's written override of the intended-use mismatch (KN95 is not a medical standard).
+MISMATCH_OVERRIDE = (
+    "Override under emergency pressure: FFP2 unobtainable this month; KN95 (GB 2626) accepted "
+    "for critical care pending a test. Ministry crisis team decision 2020-03-27."
+)
 DISPATCH_NOTE = "For staff treating COVID-19 patients in critical care."
 
 RAPID_ORDER_REFERENCE = "PO-2020-0002"
@@ -651,7 +656,11 @@ def receive_lots(
 def release_on_documents(lots: Sequence[Lot], *, actor: AbstractUser) -> list[Lot]:
     return [
         services.lot_release(
-            lot=lot, actor=actor, basis=ReleaseBasis.DOCUMENTS, reason=RELEASE_REASON
+            lot=lot,
+            actor=actor,
+            basis=ReleaseBasis.DOCUMENTS,
+            reason=RELEASE_REASON,
+            mismatch_override=MISMATCH_OVERRIDE,
         )
         for lot in lots
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -47,6 +47,17 @@ from .models import (
 )
 from .roles import Role, require_role
 from .selectors import ledger_violations, user_may_act_for_hospital
+
+# ---------------------------------------------------------------------------------------------
+# Checks other apps add without procurement importing them (the dependency runs one way:
+# inspections imports procurement). Each guard raises a DomainError to refuse. inspections
+# registers its guards in InspectionsConfig.ready().
+
+ReceiptGuard = Callable[["PurchaseOrder", Sequence["LotInput"]], None]
+ReleaseGuard = Callable[["Lot", str], None]
+receipt_guards: list[ReceiptGuard] = []
+release_guards: list[ReleaseGuard] = []
+
 
 # ---------------------------------------------------------------------------------------------
 # Purchase orders
@@ -91,8 +102,24 @@ def order_create(
         PurchaseOrderLine.objects.bulk_create(
             PurchaseOrderLine(order=order, **line.__dict__) for line in lines
         )
-        OrderEvent.objects.create(order=order, to_status=OrderStatus.DRAFT, actor=actor)
+        mismatched = [line for line in order.lines.all() if line.intended_use_mismatch]
+        OrderEvent.objects.create(
+            order=order,
+            to_status=OrderStatus.DRAFT,
+            actor=actor,
+            reason=_mismatch_note(mismatched),
+        )
     return order
+
+
+def _mismatch_note(lines: Sequence[PurchaseOrderLine]) -> str:
+    if not lines:
+        return ""
+    products = ", ".join(line.product.name for line in lines)
+    return (
+        f"Intended-use mismatch on {products}: ordered for medical use, certified only to a "
+        "non-medical standard. Lots will need an officer's written override to be released."
+    )
 
 
 def _check_order_line(number: int, line: OrderLineInput) -> None:
@@ -185,6 +212,8 @@ def shipment_receive(
                 "shipments can be received only against a placed order."
             )
         _check_lots_fit_order(order, lots)
+        for guard in receipt_guards:
+            guard(order, lots)
         try:
             shipment = Shipment.objects.create(
                 order=order,
@@ -291,13 +320,20 @@ def _order_update_received_status(order: PurchaseOrder, *, actor) -> None:
 
 
 def lot_release(
-    *, lot: Lot, actor, basis: str, reason: str = "", evidence: dict | None = None
+    *,
+    lot: Lot,
+    actor,
+    basis: str,
+    reason: str = "",
+    evidence: dict | None = None,
+    mismatch_override: str = "",
 ) -> Lot:
     """Release a lot for distribution, recording the basis.
 
     On an accepted inspection (inspector or officer), or, in an emergency, on documents alone: a
     ministry officer only, with a written reason, and only from quarantine. A lot released on
-    documents still needs a test (`Lot.needs_test`).
+    documents still needs a test (`Lot.needs_test`). A lot with an intended-use mismatch is
+    released only with a ministry officer's written override.
     """
     if basis == ReleaseBasis.DOCUMENTS:
         require_role(actor, Role.MINISTRY_OFFICER, action="release a lot on documents")
@@ -333,6 +369,13 @@ def lot_release(
                 data={"basis": basis, "previous_basis": previous, **(evidence or {})},
             )
             return lot
+        if not lot_may_move(lot.status, LotStatus.RELEASED):
+            raise _illegal(lot, LotStatus.RELEASED)
+        override = _check_mismatch_override(lot, actor, mismatch_override)
+        if override:
+            evidence = {**(evidence or {}), "mismatch_override": override}
+        for guard in release_guards:
+            guard(lot, basis)
         previous = lot.release_basis
         lot.release_basis = basis
         lot.released_at = timezone.now()
@@ -345,6 +388,21 @@ def lot_release(
             extra_fields=["release_basis", "released_at"],
         )
     return lot
+
+
+def _check_mismatch_override(lot: Lot, actor, override: str) -> str:
+    """The officer's written override a mismatched lot needs to be released ("" if none)."""
+    if not lot.order_line.intended_use_mismatch:
+        return ""
+    override = (override or "").strip()
+    if not override:
+        raise IllegalTransition(
+            f"Lot {lot.lot_number} has an intended-use mismatch: ordered for medical use, "
+            "certified only to a non-medical standard. A ministry officer's written override "
+            "is needed to release it."
+        )
+    require_role(actor, Role.MINISTRY_OFFICER, action="override an intended-use mismatch")
+    return override
 
 
 def lot_hold(*, lot: Lot, actor, reason: str) -> Lot:
@@ -540,7 +598,7 @@ def _lock_lot(lot: Lot) -> Lot:
     every lot of the same order line wait for each other."""
     return (
         Lot.objects.select_for_update(of=("self",))
-        .select_related("order_line__product")
+        .select_related("order_line__product__claimed_standard")
         .get(pk=lot.pk)
     )
 

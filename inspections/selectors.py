@@ -1,0 +1,87 @@
+"""Reads of the quality side: the plan a lot will be inspected under, and a lot's inspections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from procurement.models import Lot
+
+from . import sampling
+from .models import (
+    Criterion,
+    CriterionBasis,
+    DefectClass,
+    Inspection,
+    InspectionPlan,
+    LevelState,
+    SupplierLevel,
+)
+from .switching import SEVERITY_OF_STATE
+
+
+@dataclass(frozen=True)
+class LotPlan:
+    """What an inspector needs before entering anything: the sampling plan per defect class."""
+
+    severity: str
+    level: str
+    code_letter: str
+    sample_size: int  # the largest n over the classes: draw this many units
+    hundred_percent: bool
+    classes: dict[str, sampling.SamplingPlan]
+    supplier_state: str
+
+    def units_for(self, defect_class: str) -> int:
+        return self.classes[defect_class].sample_size
+
+
+def inspection_plan_for(category: str) -> InspectionPlan:
+    """The category's plan; categories without a seeded plan get the defaults (level II)."""
+    plan = InspectionPlan.objects.filter(category=category).first()
+    return plan or InspectionPlan(category=category)
+
+
+def supplier_state(supplier_id: int, category: str) -> str:
+    level = SupplierLevel.objects.filter(supplier_id=supplier_id, category=category).first()
+    return level.state if level else LevelState.NORMAL
+
+
+def lot_plan(lot: Lot) -> LotPlan:
+    """The plan a lot is inspected under now: its category's plan at the supplier's level."""
+    product = lot.order_line.product
+    state = supplier_state(lot.order_line.order.supplier_id, product.category)
+    plan = inspection_plan_for(product.category)
+    severity = SEVERITY_OF_STATE[state]
+    classes = {
+        cls: sampling.plan_for(
+            lot.quantity_received, aql=plan.aql_for(cls), level=plan.level, severity=severity
+        )
+        for cls in DefectClass.values
+    }
+    largest = max(classes.values(), key=lambda p: p.sample_size)
+    return LotPlan(
+        severity=severity,
+        level=plan.level,
+        code_letter=largest.code_letter,
+        sample_size=largest.sample_size,
+        hundred_percent=any(p.hundred_percent for p in classes.values()),
+        classes=classes,
+        supplier_state=state,
+    )
+
+
+def criteria_for(lot: Lot) -> QuerySet[Criterion]:
+    """The criteria a lot is judged against: those of the standard the order required."""
+    return Criterion.objects.filter(standard=lot.order_line.required_standard_id).order_by("pk")
+
+
+def unit_criteria(lot: Lot) -> QuerySet[Criterion]:
+    return criteria_for(lot).filter(basis=CriterionBasis.PER_UNIT)
+
+
+def lot_inspections(lot: Lot) -> QuerySet[Inspection]:
+    return lot.inspections.prefetch_related("classes", "results__criterion").select_related(
+        "standard", "recorded_by"
+    )

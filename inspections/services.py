@@ -1,0 +1,530 @@
+"""Writes of the quality side: recording an inspection with its computed verdict, the decisions
+that follow for the lot, the supplier's inspection level, and certificate verification.
+
+Decisions on the lot go through `procurement.services` (hold, release, reject); this module only
+decides which to call. Everything happens in one transaction with the inspection's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from procurement import services as procurement
+from procurement.errors import IllegalTransition, InvalidInput
+from procurement.models import Lot, LotStatus, MovementKind, PurchaseOrder, ReleaseBasis
+from procurement.roles import Role, require_role
+
+from . import sampling, selectors, switching
+from .models import (
+    Certificate,
+    CertificateEvent,
+    ClassResult,
+    Criterion,
+    CriterionBasis,
+    CriterionResult,
+    DefectClass,
+    Inspection,
+    InspectionEvent,
+    InspectionStage,
+    LevelState,
+    Outcome,
+    PanelResult,
+    SupplierLevel,
+    SupplierLevelEvent,
+    Verdict,
+    VerificationStatus,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Recording an inspection
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A rapid test's reference panel against RT-PCR."""
+
+    true_positives: int
+    false_negatives: int
+    true_negatives: int
+    false_positives: int
+
+
+@dataclass(frozen=True)
+class InspectionInput:
+    """What an inspector enters. Per-unit criteria get either `measurements` (one value per
+    sampled unit, keyed by criterion code) or `counts` (nonconforming units, by code)."""
+
+    lot: Lot
+    stage: str
+    laboratory: str
+    performed_by: str
+    performed_on: dt.date
+    measurements: dict[str, Sequence[Decimal | str | float]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    panel: Panel | None = None
+    report_file: UploadedFile | None = None
+    notes: str = ""
+
+
+@dataclass
+class _Finding:
+    criterion: Criterion
+    units_tested: int
+    nonconforming_units: set[int]  # 0-based sample positions; for counts, the first k positions
+    measurements: list[str] = field(default_factory=list)
+    panel_value: Decimal | None = None
+
+
+def inspection_record(*, data: InspectionInput, actor) -> Inspection:
+    """Record an inspection, compute its verdict and take the decision it calls for.
+
+    The verdict is computed: per defect class, nonconforming units among that class's sample
+    against its accept/reject numbers; for rapid tests, the panel's sensitivity and specificity
+    against the limits. Then: a first inspection that passes releases the lot (unless an
+    intended-use mismatch or an officer's hold stands in the way); one that fails puts the lot on
+    hold; a failing second inspection rejects the lot, or, if units reached hospitals, marks it
+    as needing a recall; a passing second inspection after a failed first is a conflict for an
+    officer. Original inspections move the supplier's inspection level.
+    """
+    require_role(actor, Role.INSPECTOR, Role.MINISTRY_OFFICER, action="record inspections")
+    _check_header(data)
+    with transaction.atomic():
+        lot = Lot.objects.select_for_update(of=("self",)).select_related(
+            "order_line__product", "order_line__order", "order_line__required_standard"
+        ).get(pk=data.lot.pk)  # fmt: skip
+        _check_stage(lot, data.stage)
+        plan = selectors.lot_plan(lot)
+        findings = _findings(lot, plan, data)
+        inspection = _save_inspection(lot, plan, data, findings, actor)
+        _decide(inspection, lot, actor)
+        if inspection.is_original:
+            _level_record(inspection, lot, actor)
+    return inspection
+
+
+def _check_header(data: InspectionInput) -> None:
+    if data.stage not in InspectionStage.values:
+        raise InvalidInput(f"Unknown inspection stage {data.stage!r}.")
+    if not data.laboratory.strip():
+        raise InvalidInput("Name the laboratory that tested the samples.")
+    if not data.performed_by.strip():
+        raise InvalidInput("Name who performed the inspection.")
+    if data.performed_on > timezone.localdate():
+        raise InvalidInput("The inspection date cannot be in the future.")
+
+
+def _check_stage(lot: Lot, stage: str) -> None:
+    if lot.status == LotStatus.DISPOSED:
+        raise IllegalTransition(f"Lot {lot.lot_number} is disposed; it can no longer be inspected.")
+    stages = set(lot.inspections.values_list("stage", flat=True))
+    if stage == InspectionStage.FIRST and InspectionStage.FIRST in stages:
+        raise IllegalTransition(
+            f"Lot {lot.lot_number} already has a first inspection; record a second or further one."
+        )
+    if stage == InspectionStage.SECOND and InspectionStage.FIRST not in stages:
+        raise IllegalTransition(f"Lot {lot.lot_number} has no first inspection yet.")
+    if stage == InspectionStage.FURTHER and InspectionStage.SECOND not in stages:
+        raise IllegalTransition(f"Lot {lot.lot_number} has no second inspection yet.")
+
+
+def _findings(lot: Lot, plan: selectors.LotPlan, data: InspectionInput) -> list[_Finding]:
+    criteria = list(selectors.criteria_for(lot))
+    if not criteria:
+        raise InvalidInput(
+            f"The required standard {lot.order_line.required_standard.code} has no criteria "
+            "to judge against."
+        )
+    known = {c.code for c in criteria}
+    unknown = (set(data.measurements) | set(data.counts)) - known
+    if unknown:
+        standard = lot.order_line.required_standard.code
+        raise InvalidInput(f"Not criteria of {standard}: {', '.join(sorted(unknown))}.")
+    return [_finding(criterion, plan, data) for criterion in criteria]
+
+
+def _finding(criterion: Criterion, plan: selectors.LotPlan, data: InspectionInput) -> _Finding:
+    if criterion.basis != CriterionBasis.PER_UNIT:
+        return _panel_finding(criterion, data.panel)
+    n = plan.units_for(criterion.defect_class)
+    label = criterion.characteristic
+    if criterion.code in data.measurements:
+        values = [_decimal(v, label) for v in data.measurements[criterion.code]]
+        if len(values) != n:
+            raise InvalidInput(
+                f"{label}: {len(values)} results entered; the sampling plan calls for {n} "
+                f"({criterion.get_defect_class_display().lower()} defects)."
+            )
+        failing = {i for i, v in enumerate(values) if not criterion.passes(v)}
+        return _Finding(criterion, n, failing, measurements=[str(v) for v in values])
+    if criterion.code in data.counts:
+        count = data.counts[criterion.code]
+        if count is None or count < 0 or count > n:
+            raise InvalidInput(f"{label}: the count of nonconforming units must be 0 to {n}.")
+        return _Finding(criterion, n, set(range(count)))
+    raise InvalidInput(f"{label}: enter the measurements or the count of nonconforming units.")
+
+
+def _panel_finding(criterion: Criterion, panel: Panel | None) -> _Finding:
+    if panel is None:
+        raise InvalidInput(f"{criterion.characteristic}: enter the reference panel results.")
+    if min(panel.true_positives, panel.false_negatives, panel.true_negatives,
+           panel.false_positives) < 0:  # fmt: skip
+        raise InvalidInput("Panel counts cannot be negative.")
+    result = PanelResult(**panel.__dict__)
+    if criterion.basis == CriterionBasis.SENSITIVITY:
+        total, value = panel.true_positives + panel.false_negatives, result.sensitivity
+    else:
+        total, value = panel.true_negatives + panel.false_positives, result.specificity
+    if total == 0:
+        raise InvalidInput(f"{criterion.characteristic}: the panel has no samples to compute it.")
+    failing = set() if criterion.passes(value) else {0}
+    return _Finding(criterion, total, failing, panel_value=value)
+
+
+def _decimal(value: object, label: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidInput(f"{label}: {value!r} is not a number.") from exc
+    if not number.is_finite():
+        raise InvalidInput(f"{label}: {value!r} is not a number.")
+    return number
+
+
+def _save_inspection(lot, plan, data, findings, actor) -> Inspection:
+    class_rows, verdict, in_gap = _judge_classes(plan, findings)
+    panel_failed = any(f.panel_value is not None and f.nonconforming_units for f in findings)
+    inspection = Inspection(
+        lot=lot,
+        stage=data.stage,
+        standard=lot.order_line.required_standard,
+        laboratory=data.laboratory.strip(),
+        performed_by=data.performed_by.strip(),
+        performed_on=data.performed_on,
+        recorded_by=actor,
+        severity=plan.severity,
+        level=plan.level,
+        code_letter=plan.code_letter,
+        sample_size=plan.sample_size,
+        hundred_percent=plan.hundred_percent,
+        verdict=Verdict.REJECTED if (verdict == Verdict.REJECTED or panel_failed) else verdict,
+        accepted_in_gap=in_gap,
+        outcome=Outcome.RECORDED,
+        notes=data.notes,
+    )
+    if data.report_file is not None:
+        inspection.report_file = data.report_file
+    inspection.full_clean(exclude=["lot", "standard", "recorded_by"])
+    inspection.save()
+    for row in class_rows:
+        row.inspection = inspection
+    ClassResult.objects.bulk_create(class_rows)
+    CriterionResult.objects.bulk_create(_criterion_rows(inspection, findings))
+    if data.panel is not None:
+        PanelResult.objects.create(inspection=inspection, **data.panel.__dict__)
+    return inspection
+
+
+def _judge_classes(plan, findings) -> tuple[list[ClassResult], str, bool]:
+    """Per defect class: units nonconforming in any criterion of that class, within the class's
+    own sample (the first n units), judged against Ac/Re."""
+    rows, rejected, in_gap = [], False, False
+    for cls in DefectClass.values:
+        class_plan = plan.classes[cls]
+        units: set[int] = set()
+        for f in findings:
+            if f.criterion.defect_class == cls and f.panel_value is None:
+                units |= {i for i in f.nonconforming_units if i < class_plan.sample_size}
+        judged = sampling.judge(class_plan, len(units))
+        rejected |= not judged.accepted
+        in_gap |= judged.in_gap
+        rows.append(
+            ClassResult(
+                defect_class=cls,
+                aql=class_plan.aql,
+                plan_letter=class_plan.plan_letter,
+                sample_size=class_plan.sample_size,
+                accept=class_plan.accept,
+                reject=class_plan.reject,
+                nonconforming=len(units),
+                verdict=Verdict.ACCEPTED if judged.accepted else Verdict.REJECTED,
+            )
+        )
+    return rows, Verdict.REJECTED if rejected else Verdict.ACCEPTED, in_gap and not rejected
+
+
+def _criterion_rows(inspection: Inspection, findings: list[_Finding]) -> list[CriterionResult]:
+    return [
+        CriterionResult(
+            inspection=inspection,
+            criterion=f.criterion,
+            units_tested=f.units_tested,
+            nonconforming=len(f.nonconforming_units),
+            measurements=f.measurements,
+            panel_value=f.panel_value,
+        )
+        for f in findings
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Decisions
+
+
+def _decide(inspection: Inspection, lot: Lot, actor) -> None:
+    accepted = inspection.verdict == Verdict.ACCEPTED
+    if accepted and _follows_a_failure(inspection):
+        outcome, reason = Outcome.CONFLICT, "Passed after a failed inspection: an officer decides."
+    elif accepted:
+        outcome, reason = _after_acceptance(inspection, lot, actor)
+    elif inspection.stage == InspectionStage.FIRST:
+        outcome, reason = _after_first_failure(inspection, lot, actor)
+    else:
+        outcome, reason = _after_confirmed_failure(inspection, lot, actor)
+    _set_outcome(inspection, outcome, actor, reason)
+
+
+def _follows_a_failure(inspection: Inspection) -> bool:
+    earlier = inspection.lot.inspections.exclude(pk=inspection.pk).order_by("-recorded_at", "-pk")
+    latest = earlier.first()
+    return latest is not None and latest.verdict == Verdict.REJECTED
+
+
+def _summary(inspection: Inspection) -> str:
+    return (
+        f"{inspection.get_stage_display()} #{inspection.pk} ({inspection.laboratory}, "
+        f"{inspection.performed_on:%Y-%m-%d}) {inspection.get_verdict_display().lower()}"
+    )
+
+
+def _after_acceptance(inspection: Inspection, lot: Lot, actor) -> tuple[str, str]:
+    if lot.status == LotStatus.ON_HOLD:
+        return Outcome.KEPT, "The lot stays on hold: an officer's hold stands."
+    if lot.status not in (LotStatus.QUARANTINED, LotStatus.RELEASED):
+        return Outcome.RECORDED, f"The lot is {lot.get_status_display().lower()}."
+    if lot.status == LotStatus.QUARANTINED and lot.order_line.intended_use_mismatch:
+        return Outcome.AWAITING_OVERRIDE, (
+            "Accepted, but ordered for medical use and certified only to a non-medical "
+            "standard: a ministry officer's written override is needed to release it."
+        )
+    procurement.lot_release(
+        lot=lot,
+        actor=actor,
+        basis=ReleaseBasis.INSPECTION,
+        reason=_summary(inspection),
+        evidence={"inspection": inspection.pk},
+    )
+    return Outcome.RELEASED, _summary(inspection)
+
+
+def _after_first_failure(inspection: Inspection, lot: Lot, actor) -> tuple[str, str]:
+    reason = f"{_summary(inspection)}: on hold; a second inspection is required."
+    if lot.status in (LotStatus.QUARANTINED, LotStatus.RELEASED, LotStatus.ON_HOLD):
+        procurement.lot_hold(lot=lot, actor=actor, reason=reason)
+        return Outcome.ON_HOLD, reason
+    return Outcome.RECORDED, f"The lot is {lot.get_status_display().lower()}."
+
+
+def _after_confirmed_failure(inspection: Inspection, lot: Lot, actor) -> tuple[str, str]:
+    if lot.status in (LotStatus.REJECTED, LotStatus.RECALLED):
+        return Outcome.RECORDED, f"The lot is {lot.get_status_display().lower()} already."
+    if lot.movements.filter(kind=MovementKind.DISPATCH).exists():
+        reason = f"{_summary(inspection)}: units are at hospitals; a recall is required."
+        procurement.lot_hold(lot=lot, actor=actor, reason=reason)
+        return Outcome.RECALL_REQUIRED, reason
+    reason = f"{_summary(inspection)}: the failure is confirmed; no unit left the warehouse."
+    procurement.lot_reject(lot=lot, actor=actor, reason=reason)
+    return Outcome.REJECTED, reason
+
+
+def _set_outcome(inspection: Inspection, outcome: str, actor, reason: str) -> None:
+    inspection.outcome = outcome
+    inspection.save(update_fields=["outcome"])
+    InspectionEvent.objects.create(
+        inspection=inspection, outcome=outcome, actor=actor, reason=reason
+    )
+
+
+CONFLICT_DECISIONS = ("release", "reject", "recall")
+
+
+def inspection_conflict_decide(*, inspection: Inspection, actor, decision: str, reason: str):
+    """An officer settles conflicting results (a pass after a failure): release the lot, reject
+    it (if no unit left the warehouse), or mark it as needing a recall."""
+    require_role(actor, Role.MINISTRY_OFFICER, action="decide on conflicting inspections")
+    if decision not in CONFLICT_DECISIONS:
+        raise InvalidInput("Decide to release, reject or recall.")
+    if not (reason or "").strip():
+        raise InvalidInput("A written reason is required for deciding on conflicting results.")
+    with transaction.atomic():
+        inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        if inspection.outcome != Outcome.CONFLICT:
+            raise IllegalTransition(f"Inspection #{inspection.pk} is not awaiting a decision.")
+        lot = inspection.lot
+        note = f"Officer's decision on conflicting results: {reason.strip()}"
+        if decision == "release":
+            procurement.lot_release(
+                lot=lot, actor=actor, basis=ReleaseBasis.INSPECTION, reason=note,
+                evidence={"inspection": inspection.pk}, mismatch_override=reason,
+            )  # fmt: skip
+            outcome = Outcome.RELEASED
+        elif decision == "reject":
+            procurement.lot_reject(lot=lot, actor=actor, reason=note)
+            outcome = Outcome.REJECTED
+        else:
+            outcome = Outcome.RECALL_REQUIRED
+        _set_outcome(inspection, outcome, actor, note)
+    return inspection
+
+
+# ---------------------------------------------------------------------------------------------
+# Supplier inspection level
+
+
+def _level_record(inspection: Inspection, lot: Lot, actor) -> None:
+    level = _lock_level(lot.order_line.order.supplier_id, lot.order_line.product.category)
+    before = _counters(level)
+    after, reason = switching.level_after(
+        before,
+        accepted=inspection.verdict == Verdict.ACCEPTED,
+        in_gap=inspection.accepted_in_gap,
+    )
+    _save_level(level, after, actor=actor, reason=reason, inspection=inspection)
+
+
+def _lock_level(supplier_id: int, category: str) -> SupplierLevel:
+    level, _ = SupplierLevel.objects.get_or_create(supplier_id=supplier_id, category=category)
+    return SupplierLevel.objects.select_for_update().get(pk=level.pk)
+
+
+def _counters(level: SupplierLevel) -> switching.LevelCounters:
+    return switching.LevelCounters(
+        state=level.state,
+        recent=level.recent_original,
+        consecutive_accepted=level.consecutive_accepted,
+        rejected_while_tightened=level.rejected_while_tightened,
+        reduced_proposed=level.reduced_proposed,
+    )
+
+
+def _save_level(level, after, *, actor, reason: str, inspection=None) -> None:
+    from_state = level.state
+    level.state = after.state
+    level.recent_original = after.recent
+    level.consecutive_accepted = after.consecutive_accepted
+    level.rejected_while_tightened = after.rejected_while_tightened
+    level.reduced_proposed = after.reduced_proposed
+    level.save()
+    if from_state != after.state:
+        SupplierLevelEvent.objects.create(
+            level=level,
+            from_state=from_state,
+            to_state=after.state,
+            actor=actor,
+            reason=reason,
+            inspection=inspection,
+        )
+
+
+def supplier_level_approve_reduced(*, level: SupplierLevel, actor, reason: str) -> SupplierLevel:
+    """An officer confirms the proposal to inspect this supplier's category on reduced."""
+    require_role(actor, Role.MINISTRY_OFFICER, action="approve reduced inspection")
+    reason = _required(reason, "approving reduced inspection")
+    with transaction.atomic():
+        level = SupplierLevel.objects.select_for_update().get(pk=level.pk)
+        if level.state != LevelState.NORMAL or not level.reduced_proposed:
+            raise IllegalTransition(
+                "Reduced inspection can be approved only on normal inspection after 10 lots in "
+                "a row were accepted."
+            )
+        _save_level(level, switching.fresh(LevelState.REDUCED), actor=actor, reason=reason)
+    return level
+
+
+def supplier_level_reinstate(*, level: SupplierLevel, actor, reason: str) -> SupplierLevel:
+    """After the supplier's corrective action, an officer lets its lots in again, on tightened."""
+    require_role(actor, Role.MINISTRY_OFFICER, action="reinstate a supplier")
+    reason = _required(reason, "reinstating a supplier (name the corrective action)")
+    with transaction.atomic():
+        level = SupplierLevel.objects.select_for_update().get(pk=level.pk)
+        if level.state != LevelState.DISCONTINUED:
+            raise IllegalTransition("Only a discontinued supplier can be reinstated.")
+        _save_level(level, switching.fresh(LevelState.TIGHTENED), actor=actor, reason=reason)
+    return level
+
+
+def refuse_discontinued_supplier(order: PurchaseOrder, lots: Sequence) -> None:
+    """Receipt guard: no new lots of a category whose inspection is discontinued."""
+    categories = {lot.order_line.product.category for lot in lots}
+    stopped = SupplierLevel.objects.filter(
+        supplier_id=order.supplier_id, category__in=categories, state=LevelState.DISCONTINUED
+    ).first()
+    if stopped:
+        raise IllegalTransition(
+            f"Inspection of {stopped.get_category_display().lower()} from {order.supplier} is "
+            "discontinued: no new shipments are received until an officer reinstates the "
+            "supplier after corrective action."
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Certificates
+
+
+def certificate_set_verification(
+    *, certificate: Certificate, actor, status: str, reason: str
+) -> Certificate:
+    """Mark a certificate verified or invalid (or back to unverified), with the reason."""
+    require_role(actor, Role.MINISTRY_OFFICER, Role.INSPECTOR, action="verify certificates")
+    if status not in VerificationStatus.values:
+        raise InvalidInput(f"Unknown verification status {status!r}.")
+    reason = _required(reason, "a certificate's verification")
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.verification_status == status:
+            return certificate
+        CertificateEvent.objects.create(
+            certificate=certificate,
+            from_status=certificate.verification_status,
+            to_status=status,
+            actor=actor,
+            reason=reason,
+        )
+        certificate.verification_status = status
+        certificate.save(update_fields=["verification_status"])
+    return certificate
+
+
+def refuse_release_on_dead_documents(lot: Lot, basis: str) -> None:
+    """Release guard: a lot whose certificates (its own and its product's) are all invalid or
+    expired cannot be released on documents."""
+    if basis != ReleaseBasis.DOCUMENTS:
+        return
+    certificates = list(
+        Certificate.objects.filter(lot=lot) | Certificate.objects.filter(product=lot.product)
+    )
+    if certificates and not any(_certificate_usable(c) for c in certificates):
+        raise IllegalTransition(
+            f"Every certificate of lot {lot.lot_number} is invalid or expired: it cannot be "
+            "released on documents. It needs an accepted inspection."
+        )
+
+
+def _certificate_usable(certificate: Certificate) -> bool:
+    if certificate.verification_status == VerificationStatus.INVALID:
+        return False
+    return certificate.valid_until is None or certificate.valid_until >= timezone.localdate()
+
+
+def _required(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(f"A written reason is required for {what}.")
+    return reason
