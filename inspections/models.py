@@ -29,6 +29,7 @@ class DefectClass(models.TextChoices):
 class Comparison(models.TextChoices):
     AT_LEAST = "at_least", _("at least")
     AT_MOST = "at_most", _("at most")
+    BELOW = "below", _("below")  # strictly less: EN 14683 and ASTM F2100 write "< 40 Pa/cm2"
 
 
 class CriterionBasis(models.TextChoices):
@@ -69,6 +70,8 @@ class Criterion(models.Model):
         """Whether a measured value meets this limit."""
         if self.comparison == Comparison.AT_LEAST:
             return value >= self.limit
+        if self.comparison == Comparison.BELOW:
+            return value < self.limit
         return value <= self.limit
 
 

@@ -251,3 +251,13 @@ def test_a_rapid_test_panel_is_required(officer, inspector, rapid_test_standard)
     )  # fmt: skip
     with pytest.raises(InvalidInput, match="enter the reference panel results"):
         record(lot, inspector)
+
+
+def test_a_strict_limit_fails_a_reading_exactly_at_the_limit():
+    from decimal import Decimal
+
+    from inspections.models import Comparison, Criterion
+
+    strict = Criterion(comparison=Comparison.BELOW, limit=Decimal("40"))
+    assert (strict.passes(Decimal("39.9")), strict.passes(Decimal("40"))) == (True, False)
+    assert Criterion(comparison=Comparison.AT_MOST, limit=Decimal("40")).passes(Decimal("40"))
