@@ -261,3 +261,35 @@ def test_a_strict_limit_fails_a_reading_exactly_at_the_limit():
     strict = Criterion(comparison=Comparison.BELOW, limit=Decimal("40"))
     assert (strict.passes(Decimal("39.9")), strict.passes(Decimal("40"))) == (True, False)
     assert Criterion(comparison=Comparison.AT_MOST, limit=Decimal("40")).passes(Decimal("40"))
+
+
+def test_a_further_inspection_of_a_rejected_lot_is_recorded_without_changing_it(
+    make_lot, inspector
+):
+    lot = make_lot()
+    record(lot, inspector, measurements=with_failures(80, filtration_failures=2))
+    record(lot, inspector, "second", measurements=with_failures(80, filtration_failures=2))
+
+    further = record(
+        lot, inspector, "further", measurements=with_failures(80, filtration_failures=3)
+    )
+
+    assert further.outcome == Outcome.RECORDED
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.REJECTED
+
+
+def test_a_disposed_lot_can_no_longer_be_inspected(make_lot, inspector, officer):
+    lot = make_lot()
+    procurement.lot_reject(lot=lot, actor=officer, reason="counterfeit")
+    procurement.lot_dispose(lot=lot, actor=officer, method="destroyed", reason="counterfeit")
+    with pytest.raises(IllegalTransition, match="disposed"):
+        record(lot, inspector, measurements=good(80))
+
+
+def test_every_decision_leaves_an_inspection_event(make_lot, inspector):
+    lot = make_lot()
+    inspection = record(lot, inspector, measurements=with_failures(80, filtration_failures=2))
+    event = inspection.events.get()
+    assert (event.outcome, event.actor) == (Outcome.ON_HOLD, inspector)
+    assert "a second inspection is required" in event.reason
