@@ -55,6 +55,34 @@ class EvidenceForm(forms.Form):
     )
 
 
+MISMATCH_OVERRIDE_LABEL = "Override of the intended-use mismatch (ministry officer)"
+
+
+def _mismatch_override_field() -> forms.CharField:
+    return forms.CharField(
+        label=MISMATCH_OVERRIDE_LABEL,
+        required=False,
+        widget=_text_area(required_in_browser=False),
+        help_text=(
+            "Only for lots ordered for medical use whose product is certified only to a "
+            "non-medical standard: why they may be released anyway. Recorded with the release. "
+            "Leave blank otherwise."
+        ),
+    )
+
+
+class ReleaseOnDocumentsForm(ReasonForm):
+    """An emergency release: the reason, and an officer's override of a use mismatch if any."""
+
+    mismatch_override = _mismatch_override_field()
+
+
+class ReleaseOnInspectionForm(EvidenceForm):
+    """A release on inspection: the evidence, and an officer's override of a use mismatch."""
+
+    mismatch_override = _mismatch_override_field()
+
+
 KEEP_DATE_HELP = "Leave blank to keep each lot's current date."
 
 

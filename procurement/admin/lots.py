@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
@@ -57,6 +59,14 @@ class NeedsTestFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _mismatch() -> Q:
+    """Lots whose order line has an intended-use mismatch (`PurchaseOrderLine`'s property)."""
+    return Q(order_line__intended_use=IntendedUse.MEDICAL) & (
+        Q(order_line__product__claimed_standard__isnull=True)
+        | Q(order_line__product__claimed_standard__is_medical=False)
+    )
+
+
 class MismatchFilter(admin.SimpleListFilter):
     title = "intended-use mismatch"
     parameter_name = "mismatch"
@@ -65,10 +75,7 @@ class MismatchFilter(admin.SimpleListFilter):
         return [("yes", "Yes"), ("no", "No")]
 
     def queryset(self, request, queryset):
-        mismatch = Q(order_line__intended_use=IntendedUse.MEDICAL) & (
-            Q(order_line__product__claimed_standard__isnull=True)
-            | Q(order_line__product__claimed_standard__is_medical=False)
-        )
+        mismatch = _mismatch()
         if self.value() == "yes":
             return queryset.filter(mismatch)
         if self.value() == "no":
@@ -124,6 +131,37 @@ def role_offers(user, action: str) -> bool:
     return any(
         action in names and has_role(user, role) for role, names in LOT_ACTIONS_BY_ROLE.items()
     )
+
+
+MISMATCH_OVERRIDE_WARNING = (
+    "{mismatch} Selected lots with this mismatch: {lots}. They are released only with a "
+    "ministry officer's written override: say in the override field why they may be used anyway."
+)
+
+
+def asks_first_for_release(form_class, *, title: str, submit: str, warning: str):
+    """`asks_first` for the release actions: when a selected lot has an intended-use mismatch,
+    the page says so and names the lots, next to the override field of `form_class`."""
+
+    def decorator(func):
+        plain = asks_first(form_class, title=title, submit=submit, warning=warning)(func)
+
+        @wraps(func)
+        def action(model_admin, request, queryset):
+            mismatched = [str(lot) for lot in queryset.filter(_mismatch())]
+            if not mismatched:
+                return plain(model_admin, request, queryset)
+            notice = MISMATCH_OVERRIDE_WARNING.format(
+                mismatch=MISMATCH_WARNING, lots=", ".join(mismatched)
+            )
+            warned = asks_first(
+                form_class, title=title, submit=submit, warning=f"{notice} {warning}"
+            )(func)
+            return warned(model_admin, request, queryset)
+
+        return action
+
+    return decorator
 
 
 def _warehouse_units():
@@ -281,8 +319,8 @@ class LotAdmin(admin.ModelAdmin):
     # Actions: each calls one service per selected lot.
 
     @admin.action(description="Release on documents (emergency)", permissions=["change"])
-    @asks_first(
-        admin_forms.ReasonForm,
+    @asks_first_for_release(
+        admin_forms.ReleaseOnDocumentsForm,
         title="Emergency release on documents",
         submit="Release on documents",
         warning=(
@@ -291,10 +329,16 @@ class LotAdmin(admin.ModelAdmin):
             "Say why the release cannot wait."
         ),
     )
-    def release_on_documents(self, request, queryset, *, reason: str) -> int:
+    def release_on_documents(
+        self, request, queryset, *, reason: str, mismatch_override: str = ""
+    ) -> int:
         def release(lot):
             services.lot_release(
-                lot=lot, actor=request.user, basis=ReleaseBasis.DOCUMENTS, reason=reason
+                lot=lot,
+                actor=request.user,
+                basis=ReleaseBasis.DOCUMENTS,
+                reason=reason,
+                mismatch_override=mismatch_override,
             )
 
         return run_each(
@@ -325,16 +369,22 @@ class LotAdmin(admin.ModelAdmin):
         return run_each(self, request, queryset, correct, "Dates corrected")
 
     @admin.action(description="Release on accepted inspection", permissions=["change"])
-    @asks_first(
-        admin_forms.EvidenceForm,
+    @asks_first_for_release(
+        admin_forms.ReleaseOnInspectionForm,
         title="Release on an accepted inspection",
         submit="Release",
         warning="Give the inspection or laboratory report the release rests on.",
     )
-    def release_on_inspection(self, request, queryset, *, reason: str) -> int:
+    def release_on_inspection(
+        self, request, queryset, *, reason: str, mismatch_override: str = ""
+    ) -> int:
         def release(lot):
             services.lot_release(
-                lot=lot, actor=request.user, basis=ReleaseBasis.INSPECTION, reason=reason
+                lot=lot,
+                actor=request.user,
+                basis=ReleaseBasis.INSPECTION,
+                reason=reason,
+                mismatch_override=mismatch_override,
             )
 
         return run_each(self, request, queryset, release, "Released on inspection")

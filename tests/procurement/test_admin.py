@@ -346,6 +346,94 @@ def test_release_on_inspection_without_evidence_shows_the_services_error_and_cha
     assert not lot.events.filter(kind=LotEvent.Kind.STATUS_CHANGED).exists()
 
 
+def _mismatched_lot(officer) -> Lot:
+    """A lot ordered for medical use of a product certified only to a non-medical standard."""
+    non_medical = factories.StandardFactory(code="GB 2626 KN95", is_medical=False)
+    product = factories.ProductFactory(claimed_standard=non_medical)
+    order = factories.placed_order(actor=officer, product=product, intended_use=IntendedUse.MEDICAL)
+    return factories.received_lot(actor=officer, order=order)
+
+
+RELEASE_ACTIONS = ["release_on_documents", "release_on_inspection"]
+
+
+@pytest.mark.parametrize("action", RELEASE_ACTIONS)
+def test_release_page_warns_of_a_selected_lots_mismatch_and_offers_the_override(
+    officer_client, officer, action
+):
+    mismatched, plain = _mismatched_lot(officer), factories.received_lot(actor=officer)
+
+    warned = _act(officer_client, Lot, action, [mismatched, plain])
+    unwarned = _act(officer_client, Lot, action, [plain])
+
+    assert warned.status_code == 200
+    assert "Intended-use mismatch" in warned.context["warning"]
+    assert mismatched.lot_number in warned.context["warning"]
+    assert plain.lot_number not in warned.context["warning"]
+    field = warned.context["form"]["mismatch_override"]
+    assert field.label == "Override of the intended-use mismatch (ministry officer)"
+    assert "required" not in str(field)
+    assert "Intended-use mismatch" not in unwarned.context["warning"]
+    assert "mismatch_override" in unwarned.context["form"].fields
+
+
+@pytest.mark.parametrize("action", RELEASE_ACTIONS)
+def test_releasing_a_mismatched_lot_without_an_override_shows_why_and_changes_nothing(
+    officer_client, officer, action
+):
+    lot = _mismatched_lot(officer)
+
+    response = _act(
+        officer_client, Lot, action, [lot], reason="Report LAB-17", mismatch_override=""
+    )
+
+    assert response.status_code == 200
+    assert response.template_name == "admin/procurement/action_form.html"
+    assert _messages(response) == [
+        f"Lot {lot.lot_number} has an intended-use mismatch: ordered for medical use, certified "
+        "only to a non-medical standard. A ministry officer's written override is needed to "
+        "release it."
+    ]
+    assert response.context["form"]["reason"].value() == "Report LAB-17"
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.QUARANTINED
+    assert not lot.events.filter(kind=LotEvent.Kind.STATUS_CHANGED).exists()
+
+
+@pytest.mark.parametrize("action", RELEASE_ACTIONS)
+def test_an_officer_releases_a_mismatched_lot_with_a_written_override(
+    officer_client, officer, action
+):
+    lot = _mismatched_lot(officer)
+    override = "KN95 accepted by the crisis team for ICU use until EN 149 stock arrives"
+
+    response = _act(
+        officer_client, Lot, action, [lot], reason="Report LAB-17", mismatch_override=override
+    )
+
+    assert response.wsgi_request.path == _url(Lot)
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.RELEASED
+    event = lot.events.get(kind=LotEvent.Kind.STATUS_CHANGED)
+    assert (event.actor, event.reason) == (officer, "Report LAB-17")
+    assert event.data["mismatch_override"] == override
+
+
+def test_an_inspectors_override_of_a_mismatch_is_refused_and_changes_nothing(
+    client, inspector, officer
+):
+    lot = _mismatched_lot(officer)
+    client.force_login(inspector)
+
+    response = _act(
+        client, Lot, "release_on_inspection", [lot], reason="LAB-17", mismatch_override="Fine"
+    )
+
+    assert _messages(response) == ["Only a ministry officer may override an intended-use mismatch."]
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.QUARANTINED
+
+
 def test_put_on_hold_then_reject_records_each_reason(officer_client, officer):
     lot = factories.received_lot(actor=officer)
 

@@ -1,0 +1,86 @@
+"""Supplier inspection levels: moved by the switching rules as inspections are recorded; an
+officer approves reduced inspection or reinstates a discontinued supplier through the actions."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
+
+from .. import admin_forms, services
+from ..models import SupplierLevel, SupplierLevelEvent
+from .common import ActionsByRole, RoleAccess
+
+
+class SupplierLevelEventInline(RoleAccess, ViewOnlyInline):
+    model = SupplierLevelEvent
+    fields = ["at", "from_state", "to_state", "actor", "reason", "inspection"]
+    verbose_name_plural = "changes of level"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "inspection__lot")
+
+
+@admin.register(SupplierLevel)
+class SupplierLevelAdmin(RoleAccess, ActionsByRole, ViewOnlyAdmin):
+    list_display = [
+        "supplier",
+        "category",
+        "state",
+        "reduced_proposed",
+        "consecutive_accepted",
+        "recent_original",
+        "rejected_while_tightened",
+    ]
+    list_filter = ["state", "category", "reduced_proposed"]
+    list_select_related = ["supplier"]
+    search_fields = ["supplier__name"]
+    fields = [
+        "supplier",
+        "category",
+        "state",
+        "reduced_proposed",
+        "recent_original",
+        "consecutive_accepted",
+        "rejected_while_tightened",
+    ]
+    readonly_fields = fields
+    inlines = [SupplierLevelEventInline]
+    actions = ["approve_reduced", "reinstate"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("supplier")
+
+    @admin.action(description="Approve reduced inspection")
+    @asks_first(
+        admin_forms.ReasonForm,
+        title="Approve reduced inspection",
+        submit="Approve reduced inspection",
+        warning=(
+            "Reduced inspection takes smaller samples. It can be approved only when it is "
+            "proposed: on normal inspection, after 10 lots in a row were accepted."
+        ),
+    )
+    def approve_reduced(self, request, queryset, *, reason: str) -> int:
+        def approve(level: SupplierLevel) -> None:
+            services.supplier_level_approve_reduced(level=level, actor=request.user, reason=reason)
+            level.refresh_from_db()  # the message names the new level
+
+        return run_each(self, request, queryset, approve, "Reduced inspection approved")
+
+    @admin.action(description="Reinstate supplier (after corrective action)")
+    @asks_first(
+        admin_forms.ReasonForm,
+        title="Reinstate a discontinued supplier",
+        submit="Reinstate",
+        warning=(
+            "The supplier's lots of this category are received again, on tightened inspection. "
+            "Name the corrective action the supplier took."
+        ),
+    )
+    def reinstate(self, request, queryset, *, reason: str) -> int:
+        def reinstate(level: SupplierLevel) -> None:
+            services.supplier_level_reinstate(level=level, actor=request.user, reason=reason)
+            level.refresh_from_db()  # the message names the new level
+
+        return run_each(self, request, queryset, reinstate, "Reinstated on tightened inspection")

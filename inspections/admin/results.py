@@ -1,0 +1,182 @@
+"""Inspections: recorded only through the inspector pages (`services.inspection_record`), so the
+panel shows them and their results read-only. The one thing done here is an officer's decision on
+conflicting results, through `services.inspection_conflict_decide`."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
+
+from .. import admin_forms, services
+from ..models import (
+    ClassResult,
+    CriterionResult,
+    Inspection,
+    InspectionEvent,
+    Outcome,
+    PanelResult,
+)
+from .common import ActionsByRole, RoleAccess, stored_file_response
+
+
+class ClassResultInline(RoleAccess, ViewOnlyInline):
+    model = ClassResult
+    fields = [
+        "defect_class",
+        "aql",
+        "plan_letter",
+        "sample_size",
+        "accept",
+        "reject",
+        "nonconforming",
+        "verdict",
+    ]
+    verbose_name_plural = "per defect class (AQL, code letter, n, Ac, Re)"
+
+
+class CriterionResultInline(RoleAccess, ViewOnlyInline):
+    model = CriterionResult
+    fields = ["criterion", "units_tested", "nonconforming", "panel_value"]
+    verbose_name_plural = "per criterion"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("criterion__standard")
+
+
+class PanelResultInline(RoleAccess, ViewOnlyInline):
+    model = PanelResult
+    fields = [
+        "true_positives",
+        "false_negatives",
+        "true_negatives",
+        "false_positives",
+        "sensitivity",
+        "specificity",
+    ]
+    verbose_name_plural = "reference panel against RT-PCR"
+
+
+class InspectionEventInline(RoleAccess, ViewOnlyInline):
+    model = InspectionEvent
+    fields = ["at", "outcome", "actor", "reason"]
+    verbose_name_plural = "decisions"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Inspection)
+class InspectionAdmin(RoleAccess, ActionsByRole, ViewOnlyAdmin):
+    list_display = [
+        "lot",
+        "stage",
+        "verdict",
+        "outcome",
+        "severity",
+        "code_letter",
+        "n",
+        "recorded_at",
+    ]
+    list_filter = ["verdict", "outcome", "stage", "severity"]
+    list_select_related = ["lot"]
+    search_fields = ["lot__lot_number"]
+    fieldsets = [
+        (
+            "Result",
+            {"fields": ["lot", "stage", "verdict", "accepted_in_gap", "outcome", "standard"]},
+        ),
+        (
+            "Sampling plan used",
+            {"fields": ["severity", "level", "code_letter", "sample_size", "hundred_percent"]},
+        ),
+        (
+            "Who and where",
+            {
+                "fields": [
+                    "laboratory",
+                    "performed_by",
+                    "performed_on",
+                    "recorded_by",
+                    "recorded_at",
+                    "report",
+                    "notes",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = flatten_fieldsets(fieldsets)
+    inlines = [ClassResultInline, CriterionResultInline, PanelResultInline, InspectionEventInline]
+    actions = ["decide_conflict"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("lot", "standard", "recorded_by")
+
+    @admin.display(description="n", ordering="sample_size")
+    def n(self, inspection: Inspection) -> int:
+        return inspection.sample_size
+
+    @admin.display(description="report")
+    def report(self, inspection: Inspection) -> str:
+        if not inspection.report_file:
+            return "-"
+        url = reverse("admin:inspections_inspection_report", args=[inspection.pk])
+        name = inspection.report_file.name.rsplit("/", 1)[-1]
+        return format_html('<a href="{}">{}</a>', url, name)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/report/",
+                self.admin_site.admin_view(self.report_view),
+                name="inspections_inspection_report",
+            ),
+            *super().get_urls(),
+        ]
+
+    def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The lab report, to people who may view the inspection (there is no public URL)."""
+        inspection = self.get_object(request, unquote(object_id))
+        if inspection is None:
+            raise Http404("No such inspection.")
+        if not self.has_view_permission(request, inspection):
+            raise PermissionDenied
+        return stored_file_response(inspection.report_file)
+
+    @admin.action(description="Decide on conflicting results")
+    @asks_first(
+        admin_forms.ConflictDecisionForm,
+        title="Decide on conflicting inspection results",
+        submit="Record the decision",
+        warning=(
+            "A passing inspection followed a failed one. Decide what happens to the lot and say "
+            "why: the decision and your reason are recorded with the inspection and the lot."
+        ),
+    )
+    def decide_conflict(self, request, queryset, *, decision: str, reason: str) -> int:
+        def decide(inspection: Inspection) -> None:
+            services.inspection_conflict_decide(
+                inspection=inspection, actor=request.user, decision=decision, reason=reason
+            )
+
+        return run_each(self, request, queryset, decide, "Decided")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "may_decide": "decide_conflict" in self.get_actions(request),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        # The outcome that needs someone: say how many are waiting.
+        waiting = Inspection.objects.filter(outcome=Outcome.CONFLICT).count()
+        extra_context = {**(extra_context or {}), "conflicts_waiting": waiting}
+        return super().changelist_view(request, extra_context)
