@@ -1,4 +1,7 @@
-"""The demo loader: the spring-2020 respirator story, loaded through the services."""
+"""The demo loader, supply side: the spring-2020 respirator story, loaded through the services.
+
+`procurement.demo` is tested directly here; the load_demo command, which lives in `inspections`
+and loads the quality side on top, is tested in tests/inspections/test_demo.py."""
 
 from __future__ import annotations
 
@@ -10,8 +13,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.core.management.base import CommandError
-from django.db.models import Sum
+from django.db.models import ProtectedError, Sum
 
 from procurement import demo, services
 from procurement.errors import InvalidInput
@@ -235,12 +237,12 @@ def test_loading_twice_changes_nothing():
 
 
 def test_reset_loads_the_same_story_again():
-    call_command("load_demo", stdout=StringIO())
+    demo.load_demo()
     before = row_counts()
     old_order = PurchaseOrder.objects.get(reference=demo.ORDER_REFERENCE).pk
     warehouse = Location.objects.get(kind=LocationKind.WAREHOUSE).pk
 
-    call_command("load_demo", "--reset", stdout=StringIO())
+    demo.load_demo(reset=True)
 
     assert row_counts() == before
     assert PurchaseOrder.objects.get(reference=demo.ORDER_REFERENCE).pk != old_order
@@ -255,7 +257,7 @@ def test_reset_leaves_rows_outside_the_demo_alone():
     demo.load_demo()
 
     # when
-    call_command("load_demo", "--reset", stdout=StringIO())
+    demo.load_demo(reset=True)
 
     # then
     assert Lot.objects.filter(pk=outsider_lot.pk).exists()
@@ -276,8 +278,8 @@ def test_reset_changes_nothing_when_rows_outside_the_demo_refer_to_it():
     )
     before = row_counts()
 
-    with pytest.raises(CommandError, match="could not be reset"):
-        call_command("load_demo", "--reset", stdout=StringIO())
+    with pytest.raises(ProtectedError):
+        demo.load_demo(reset=True)
 
     assert row_counts() == before
 
@@ -294,8 +296,8 @@ def test_a_failed_load_leaves_nothing_behind(monkeypatch):
 
     monkeypatch.setattr(services, "distribution_dispatch", dispatch_until_the_lorry_breaks)
 
-    with pytest.raises(CommandError, match="the lorry broke down"):
-        call_command("load_demo", stdout=StringIO())
+    with pytest.raises(InvalidInput, match="the lorry broke down"):
+        demo.load_demo()
 
     assert not PurchaseOrder.objects.exists()
     assert not Hospital.objects.exists()
@@ -306,14 +308,14 @@ def test_a_failed_load_leaves_nothing_behind(monkeypatch):
 # Refusals: the demo publishes its password, so it never writes into a database that may be real
 
 
-def test_without_debug_the_command_refuses_and_says_why(settings):
+def test_without_debug_the_demo_refuses_and_says_why(settings):
     settings.DEBUG = False
     before = row_counts()
 
-    with pytest.raises(CommandError) as refused:
-        call_command("load_demo", stdout=StringIO())
+    with pytest.raises(demo.DemoRefused) as refused:
+        demo.load_demo()
 
-    message = str(refused.value)
+    message = refused.value.message
     assert "DEBUG is off" in message
     assert f"published password {demo.DEMO_PASSWORD}" in message
     assert "only on a demo or development database" in message
@@ -327,8 +329,6 @@ def test_without_debug_reset_refuses_too_and_removes_nothing(settings):
     settings.DEBUG = False
     before = row_counts()
 
-    with pytest.raises(CommandError, match="DEBUG is off"):
-        call_command("load_demo", "--reset", stdout=StringIO())
     with pytest.raises(demo.DemoRefused, match="published password"):
         demo.load_demo(reset=True)
 
@@ -337,11 +337,10 @@ def test_without_debug_reset_refuses_too_and_removes_nothing(settings):
 
 def test_force_loads_without_debug(settings):
     settings.DEBUG = False
-    out = StringIO()
 
-    call_command("load_demo", "--force", stdout=out)
+    summary = demo.load_demo(force=True)
 
-    assert "Lots received: 5" in out.getvalue()
+    assert summary.lots_received == 5 and not summary.already_loaded
     assert get_user_model().objects.get(username="admin").is_superuser
     assert demo.load_demo(force=True).already_loaded
 
@@ -360,11 +359,11 @@ def test_a_hospital_with_a_demo_code_not_made_by_the_demo_makes_it_refuse(contac
     )
     before = row_counts()
 
-    for args in ([], ["--reset"]):
-        with pytest.raises(CommandError) as refused:
-            call_command("load_demo", *args, stdout=StringIO())
+    for reset in (False, True):
+        with pytest.raises(demo.DemoRefused) as refused:
+            demo.load_demo(reset=reset)
 
-        message = str(refused.value)
+        message = refused.value.message
         assert "HOSP-001 (Real Hospital)" in message
         assert "did not create" in message
         assert "Nothing was changed" in message
@@ -377,7 +376,7 @@ def test_a_demo_hospital_renamed_in_the_panel_is_still_the_demos():
     demo.load_demo()
     Hospital.objects.filter(code="HOSP-001").update(name="Renamed by an officer")
 
-    call_command("load_demo", "--reset", stdout=StringIO())
+    demo.load_demo(reset=True)
 
     assert Hospital.objects.get(code="HOSP-001").name == demo.HOSPITALS[0].name
 
@@ -388,10 +387,10 @@ def test_an_existing_account_with_a_demo_role_name_makes_it_refuse(username):
     account = factories.UserFactory(username=username, email=f"{username}@hospital.org")
     before = row_counts()
 
-    with pytest.raises(CommandError) as refused:
-        call_command("load_demo", stdout=StringIO())
+    with pytest.raises(demo.DemoRefused) as refused:
+        demo.load_demo()
 
-    assert f"The account(s) {username} are not demo accounts" in str(refused.value)
+    assert f"The account(s) {username} are not demo accounts" in refused.value.message
     assert row_counts() == before
     assert not account.groups.exists()
     assert not HospitalMembership.objects.exists()
@@ -400,27 +399,26 @@ def test_an_existing_account_with_a_demo_role_name_makes_it_refuse(username):
 def test_an_existing_admin_account_gets_nothing_and_keeps_its_password(client):
     # "admin" gets no role: the demo only ever creates it, never promotes an existing one
     account = factories.UserFactory(username="admin", email="root@ministry.example")
-    out = StringIO()
 
-    call_command("load_demo", stdout=out)
+    report = demo.render_report(demo.load_demo())
 
     account.refresh_from_db()
     assert not account.is_superuser and not account.is_staff
     assert not account.groups.exists()
     assert client.login(username="admin", password="correct horse battery")
     assert not client.login(username="admin", password=demo.DEMO_PASSWORD)
-    assert "(existing account)" in out.getvalue()
+    assert "(existing account)" in report
 
 
 # ---------------------------------------------------------------------------------------------
 # Output and plan
 
 
-def test_the_command_prints_the_summary_and_the_logins():
+def test_the_report_gives_the_summary_and_the_logins():
     out = StringIO()
 
-    call_command("load_demo", stdout=out)
-    call_command("load_demo", stdout=out)
+    for _ in range(2):
+        out.write(demo.render_report(demo.load_demo(stdout=out)))
 
     text = out.getvalue()
     assert "Lots received: 5" in text

@@ -1,10 +1,12 @@
 """python manage.py load_demo [--reset] [--force]: load the spring-2020 respirator case with
-made-up names.
+made-up names, supply side and quality side.
 
 Demo logins (all with the password ``demo-pass-2020``): ``officer`` (ministry officer),
 ``inspector``, ``clerk`` (warehouse clerk), ``nurse`` (hospital staff at HOSP-001 and HOSP-011)
 and the superuser ``admin``. Running it again changes nothing; ``--reset`` removes what the demo
-created and loads it again. The story itself lives in `procurement.demo`.
+created and loads it again. The story lives in `procurement.demo` (orders, receipt, release on
+documents, dispatch) and `inspections.demo` (certificate, inspections, supplier level). The
+command lives here because inspections may import procurement, never the reverse.
 
 Because the password is published, the command refuses unless DEBUG is on (``make demo`` sets
 DEBUG=true) or ``--force`` is given, and it refuses whenever a hospital code or a role username of
@@ -14,14 +16,16 @@ the demo is already taken by something the demo did not create.
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import ProtectedError
 
-from procurement import demo
+from inspections import demo
+from procurement import demo as supply
 from procurement.errors import DomainError
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo story (1.3 million KN95 respirators, 600,000 dispatched to 25 hospitals, "
-        f"rapid tests in quarantine) and print the logins (password {demo.DEMO_PASSWORD})."
+        "every lot failing two inspections, rapid tests rejected) and print the logins "
+        f"(password {supply.DEMO_PASSWORD})."
     )
 
     def add_arguments(self, parser) -> None:

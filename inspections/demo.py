@@ -1,0 +1,450 @@
+"""The demo story, quality side: the spring-2020 case of SCENARIO.md after the supply side.
+
+`load_demo()` (and `python manage.py load_demo`) first loads `procurement.demo`'s supply story,
+then, in the same transaction and through `inspections.services` acting as the demo
+``inspector``:
+
+* records the KN95 respirator's product certificate: GB 2626 KN95 (a non-medical standard), a
+  made-up issuer, valid for a year, unverified;
+* inspects each of the five KN95 lots (KN95-2003-A..E) against the standard the order required,
+  EN 149 FFP2, at a made-up test laboratory: a faulty filter membrane lets 40 of the 800 sampled
+  units filter only 82-91 % (the limit is 94 %); every other criterion passes. Each lot goes on
+  hold. After two failed original inspections the switching rules move the supplier to tightened
+  inspection for respirators, so lots C-E are sampled on the tightened plan;
+* confirms the failure with a second inspection at a second laboratory: lots A-C, whose units are
+  at hospitals, stay on hold with the outcome "recall required" (nothing more can be
+  dispatched); lots D and E, still wholly in the warehouse, are rejected;
+* inspects the two rapid-test lots (AGRDT-2003-01/02) twice on a reference panel against RT-PCR:
+  30 % sensitivity (80 % required), so both are rejected before any test left the warehouse. The
+  second supplier moves to tightened inspection for rapid tests too.
+
+Sample sizes come from `selectors.lot_plan(lot)` read just before each inspection, per defect
+class. Filtration is entered unit by unit (made-up but deterministic readings: a seeded generator
+per lot and stage); the other per-unit criteria as counts of nonconforming units (0).
+
+Loading is idempotent: when the supply story is loaded and a demo lot has an inspection, nothing
+is written. A database holding the supply story of an earlier version of the demo (no
+inspections yet) gets the inspections on top. `load_demo(reset=True)` removes the quality-side
+rows of the demo (inspections of demo lots with their results and events, the demo suppliers'
+inspection levels, certificates of demo products and lots) and then lets `procurement.demo` reset
+the supply side, and loads everything again.
+
+The refusals are `procurement.demo`'s: without DEBUG (or `force=True`), or when a hospital code or
+a role username of the demo belongs to something the demo did not create, `DemoRefused` is raised
+and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from procurement import demo as supply
+from procurement.models import (
+    LocationKind,
+    Lot,
+    LotStatus,
+    Product,
+    Role,
+    Standard,
+    StockBalance,
+)
+
+from . import selectors, services
+from .models import (
+    Certificate,
+    CertificateEvent,
+    ClassResult,
+    CriterionResult,
+    Inspection,
+    InspectionEvent,
+    InspectionStage,
+    Outcome,
+    PanelResult,
+    SupplierLevel,
+    SupplierLevelEvent,
+    Verdict,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
+
+DemoRefused = supply.DemoRefused
+
+# ---------------------------------------------------------------------------------------------
+# The figures of the story
+
+CERTIFICATE_ISSUER = "Jiangmen Lumiguard Certification Centre"
+CERTIFICATE_NUMBER = "LGC-GB2626-2020-03417"
+CERTIFICATE_VALIDITY = dt.timedelta(days=365)
+
+# The first test and the confirming second test, at two made-up laboratories.
+RESPIRATOR_LABS = {
+    InspectionStage.FIRST: (
+        "Testlaboratorium Persoonlijke Bescherming Dijkstede",
+        "ing. R. Kuipers",
+    ),
+    InspectionStage.SECOND: ("Hazelburg Institute of Aerosol Technology", "dr. A. Brouwer"),
+}
+RAPID_TEST_LABS = {
+    InspectionStage.FIRST: ("Regionaal Virologisch Laboratorium Lindemeer", "dr. S. Meijer"),
+    InspectionStage.SECOND: ("Hazelburg Academic Virology Reference Laboratory", "dr. P. Okafor"),
+}
+STAGES = (InspectionStage.FIRST, InspectionStage.SECOND)
+
+FILTRATION = "filtration"  # the EN 149 FFP2 criterion the faulty membrane fails
+FAULTY_SHARE = 0.05  # of the sampled units: 40 of 800, far above the reject numbers (11 and 9)
+FAULTY_RANGE = (82.0, 91.0)  # % filtration of a unit with a faulty membrane
+GOOD_MEAN, GOOD_SPREAD, GOOD_RANGE = 96.3, 0.9, (94.2, 99.1)  # % of a sound unit
+
+# Reference panel against RT-PCR: 100 positive and 100 negative samples.
+RAPID_TEST_PANEL = services.Panel(
+    true_positives=30, false_negatives=70, true_negatives=97, false_positives=3
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the demo loaded
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    already_loaded: bool
+    supply: supply.DemoSummary
+    lots_inspected: int
+    inspections: int
+    verdicts: dict[str, int]  # verdict label -> number of inspections
+    awaiting_recall: tuple[str, ...]  # lot numbers on hold, the latest outcome "recall required"
+    units_at_hospitals: int  # of the lots awaiting a recall
+    rejected: tuple[str, ...]
+    levels: tuple[tuple[str, str, str], ...]  # (supplier, category label, level label)
+    certificates: tuple[str, ...]
+
+
+def demo_products() -> QuerySet[Product]:
+    return Product.objects.filter(sku__in=supply.DEMO_SKUS)
+
+
+def demo_inspections() -> QuerySet[Inspection]:
+    return Inspection.objects.filter(lot__in=supply.demo_lots())
+
+
+def demo_certificates() -> QuerySet[Certificate]:
+    return Certificate.objects.filter(
+        Q(product__in=demo_products()) | Q(lot__in=supply.demo_lots())
+    )
+
+
+def demo_levels() -> QuerySet[SupplierLevel]:
+    return SupplierLevel.objects.filter(supplier__name__in=supply.DEMO_SUPPLIER_NAMES)
+
+
+def inspections_are_loaded() -> bool:
+    return demo_inspections().exists()
+
+
+def demo_summary(supply_summary: supply.DemoSummary, *, already_loaded: bool) -> DemoSummary:
+    """The demo's quality-side figures as the database has them now."""
+    lots = supply.demo_lots()
+    inspections = demo_inspections()
+    verdicts = Counter(
+        str(Verdict(verdict).label) for verdict in inspections.values_list("verdict", flat=True)
+    )
+    awaiting = lots.filter(
+        status=LotStatus.ON_HOLD, inspections__outcome=Outcome.RECALL_REQUIRED
+    ).distinct()
+    at_hospitals = StockBalance.objects.filter(
+        lot__in=awaiting.values("pk"), location__kind=LocationKind.HOSPITAL
+    ).aggregate(total=Sum("quantity"))["total"]
+    return DemoSummary(
+        already_loaded=already_loaded,
+        supply=supply_summary,
+        lots_inspected=inspections.values("lot").distinct().count(),
+        inspections=inspections.count(),
+        verdicts=dict(sorted(verdicts.items())),
+        awaiting_recall=_lot_numbers(awaiting),
+        units_at_hospitals=at_hospitals or 0,
+        rejected=_lot_numbers(lots.filter(status=LotStatus.REJECTED)),
+        levels=tuple(
+            (level.supplier.name, str(level.get_category_display()), str(level.get_state_display()))
+            for level in demo_levels().select_related("supplier").order_by("supplier__name")
+        ),
+        certificates=tuple(
+            f"{c.certificate_number} ({c.standard.code}, {c.issuer}), valid until "
+            f"{c.valid_until or 'further notice'}, {c.get_verification_status_display().lower()}"
+            for c in demo_certificates().select_related("standard")
+        ),
+    )
+
+
+def _lot_numbers(lots: QuerySet[Lot]) -> tuple[str, ...]:
+    return tuple(lots.order_by("lot_number").values_list("lot_number", flat=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_demo(
+    *, stdout: supply.Writer | None = None, reset: bool = False, force: bool = False
+) -> DemoSummary:
+    """Load the whole demo story once; with `reset`, remove the demo's rows first and load again.
+
+    Refuses (`DemoRefused`, nothing written) exactly when `procurement.demo.load_demo` does. All
+    in one transaction: a failure leaves nothing half-loaded (or half-removed).
+    """
+    if not (settings.DEBUG or force):
+        # procurement.demo.load_demo refuses the same way; checked here first because the reset
+        # of the quality side runs before it.
+        raise DemoRefused(supply.NOT_DEBUG_REFUSAL)
+    with transaction.atomic():
+        supply.check_nothing_to_take_over()
+        if reset:
+            removed = reset_inspections()
+            _say(stdout, f"Removed the demo's inspection data ({removed:,} rows).")
+        supply_summary = supply.load_demo(stdout=stdout, reset=reset, force=force)
+        if inspections_are_loaded():  # so the supply story was loaded before too
+            return demo_summary(supply_summary, already_loaded=True)
+        if supply_summary.already_loaded:
+            _say(stdout, "The demo's inspections were missing: loading them now.")
+        _load_story()
+    return demo_summary(supply.demo_summary(), already_loaded=False)
+
+
+def _say(stdout: supply.Writer | None, message: str) -> None:
+    if stdout is not None:
+        stdout.write(message)
+
+
+def _load_story() -> None:
+    # The supply story's inspector (made again if it was deleted since an earlier load).
+    inspector = supply.ensure_user(
+        next(user for user in supply.DEMO_USERS if user.role == Role.INSPECTOR)
+    )
+    masks = _story_lots(supply.ORDER_REFERENCE, supply.LOT_NUMBERS)
+    ensure_certificate(masks[0].product)
+    for stage in STAGES:
+        for lot in masks:
+            inspect_respirators(lot, stage, actor=inspector)
+    for stage in STAGES:
+        for lot in _story_lots(supply.RAPID_ORDER_REFERENCE, supply.RAPID_LOT_NUMBERS):
+            inspect_rapid_tests(lot, stage, actor=inspector)
+
+
+def _story_lots(order_reference: str, lot_numbers: Sequence[str]) -> list[Lot]:
+    return list(
+        Lot.objects.filter(
+            order_line__order__reference=order_reference, lot_number__in=lot_numbers
+        ).order_by("lot_number")
+    )
+
+
+def ensure_certificate(product: Product) -> Certificate:
+    """The product's certificate as the supplier sent it: descriptive data, written directly;
+    its verification status stays unverified (changes go through the services)."""
+    certificate, _ = Certificate.objects.get_or_create(
+        product=product,
+        certificate_number=CERTIFICATE_NUMBER,
+        defaults={
+            "standard": Standard.objects.get(code=supply.KN95.code),
+            "issuer": CERTIFICATE_ISSUER,
+            "valid_until": timezone.localdate() + CERTIFICATE_VALIDITY,
+        },
+    )
+    return certificate
+
+
+def inspect_respirators(lot: Lot, stage: str, *, actor: AbstractUser) -> Inspection:
+    """Filtration per unit (the faulty membrane), every other per-unit criterion passing."""
+    plan = selectors.lot_plan(lot)  # read now: the supplier's level may have changed
+    readings: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    for criterion in selectors.unit_criteria(lot):
+        if criterion.code == FILTRATION:
+            n = plan.units_for(criterion.defect_class)
+            readings[criterion.code] = filtration_readings(n, seed=f"{lot.lot_number}/{stage}")
+        else:
+            counts[criterion.code] = 0
+    laboratory, performed_by = RESPIRATOR_LABS[stage]
+    return _record(
+        lot,
+        stage,
+        actor,
+        laboratory,
+        performed_by,
+        measurements=readings,
+        counts=counts,
+        notes=_filtration_notes(readings[FILTRATION]),
+    )
+
+
+def filtration_readings(n: int, *, seed: str) -> list[str]:
+    """`n` filtration efficiencies in %, one decimal, in sample order: a share `FAULTY_SHARE` of
+    the units (at seeded positions) has a faulty membrane, the rest filter as they should.
+    Deterministic: the same seed gives the same readings on every run."""
+    rng = random.Random(seed)
+    faulty = set(rng.sample(range(n), round(n * FAULTY_SHARE)))
+    readings = []
+    for position in range(n):
+        if position in faulty:
+            value = rng.uniform(*FAULTY_RANGE)
+        else:
+            value = min(max(rng.gauss(GOOD_MEAN, GOOD_SPREAD), GOOD_RANGE[0]), GOOD_RANGE[1])
+        readings.append(f"{value:.1f}")
+    return readings
+
+
+def _filtration_notes(readings: Sequence[str]) -> str:
+    values = [float(r) for r in readings]
+    below = [v for v in values if v < 94]
+    return (
+        f"Faulty filter membrane: {len(below)} of {len(values)} units filter below 94 % "
+        f"(lowest {min(values):.1f} %). Fit and breathing resistance within the limits."
+    )
+
+
+def inspect_rapid_tests(lot: Lot, stage: str, *, actor: AbstractUser) -> Inspection:
+    """The reference panel: 30 % sensitivity against the 80 % required."""
+    counts = {criterion.code: 0 for criterion in selectors.unit_criteria(lot)}  # none in Ag-RDT
+    panel = RAPID_TEST_PANEL
+    laboratory, performed_by = RAPID_TEST_LABS[stage]
+    positives = panel.true_positives + panel.false_negatives
+    negatives = panel.true_negatives + panel.false_positives
+    notes = (
+        f"Reference panel of {positives} RT-PCR positive and {negatives} negative samples: "
+        f"{panel.true_positives} positives detected, {panel.false_positives} false positives."
+    )
+    return _record(
+        lot, stage, actor, laboratory, performed_by, counts=counts, panel=panel, notes=notes
+    )
+
+
+def _record(lot, stage, actor, laboratory, performed_by, **results) -> Inspection:
+    return services.inspection_record(
+        data=services.InspectionInput(
+            lot=lot,
+            stage=stage,
+            laboratory=laboratory,
+            performed_by=performed_by,
+            performed_on=timezone.localdate(),
+            **results,
+        ),
+        actor=actor,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reset: the quality side first, then procurement.demo's reset of the supply side
+
+
+def reset_inspections() -> int:
+    """Delete the quality-side rows of the demo, in dependency order; returns the row count.
+
+    Never touches the standards, their criteria or the inspection plans. Rows that refer to
+    demo rows from outside the demo make the supply side's reset raise `ProtectedError` and the
+    caller's transaction roll back, this deletion included.
+    """
+    inspections = demo_inspections()
+    certificates = demo_certificates()
+    levels = demo_levels()
+    querysets: list[QuerySet] = [
+        SupplierLevelEvent.objects.filter(Q(level__in=levels) | Q(inspection__in=inspections)),
+        levels,
+        CriterionResult.objects.filter(inspection__in=inspections),
+        ClassResult.objects.filter(inspection__in=inspections),
+        PanelResult.objects.filter(inspection__in=inspections),
+        InspectionEvent.objects.filter(inspection__in=inspections),
+        inspections,
+        CertificateEvent.objects.filter(certificate__in=certificates),
+        certificates,
+    ]
+    return sum(_delete(queryset) for queryset in querysets)
+
+
+def _delete(queryset: QuerySet) -> int:
+    deleted, _ = queryset.delete()
+    return deleted
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+# What each demo user sees once the whole story is loaded (procurement.demo describes the supply
+# story alone, before any inspection).
+SEES = {
+    "officer": (
+        "Ministry overview: lots by status (3 KN95 lots on hold awaiting a recall, 4 lots "
+        "rejected), links into the ministry panel at /admin/"
+    ),
+    "inspector": (
+        "Inspection queues at /inspections/queue/, empty: every demo lot failed a first and a "
+        "second inspection"
+    ),
+    "clerk": (
+        "Warehouse: no stock to dispatch (every demo lot is on hold or rejected) and the latest "
+        "dispatches"
+    ),
+}
+
+
+def render_report(summary: DemoSummary) -> str:
+    """The summary and the logins table the command prints."""
+    return "\n".join(
+        [*supply.summary_lines(summary.supply), *summary_lines(summary), "", *login_lines()]
+    )
+
+
+def summary_lines(summary: DemoSummary) -> list[str]:
+    verdicts = ", ".join(f"{n} {label.lower()}" for label, n in summary.verdicts.items())
+    return [
+        *(f"Certificate on file: {certificate}" for certificate in summary.certificates),
+        f"Lots inspected: {summary.lots_inspected} ({summary.inspections} inspections; verdicts: "
+        f"{verdicts or 'none'})",
+        f"On hold awaiting a recall: {_listed(summary.awaiting_recall)} "
+        f"({summary.units_at_hospitals:,} units at hospitals)",
+        f"Rejected before any distribution: {_listed(summary.rejected)}",
+        *(
+            f"Inspection level now: {state.lower()} for {category.lower()}s from {supplier}"
+            for supplier, category, state in summary.levels
+        ),
+    ]
+
+
+def _listed(lot_numbers: Sequence[str]) -> str:
+    return ", ".join(lot_numbers) if lot_numbers else "none"
+
+
+def login_lines(base_url: str = "http://127.0.0.1:8000/") -> list[str]:
+    """One line per demo user: username, role, password, what they see at `base_url`."""
+    existing = set(
+        get_user_model()
+        .objects.filter(username__in=supply.DEMO_USERNAMES)
+        .exclude(pk__in=supply.demo_users())
+        .values_list("username", flat=True)
+    )
+    rows = [("username", "role", "password", f"sees at {base_url}")]
+    rows += [
+        (
+            user.username,
+            str(user.role.label) if user.role else "superuser",
+            "(existing account)" if user.username in existing else supply.DEMO_PASSWORD,
+            SEES.get(user.username, user.sees),
+        )
+        for user in supply.DEMO_USERS
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return [
+        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[3]])
+        for row in rows
+    ]
