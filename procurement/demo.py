@@ -1,6 +1,7 @@
 """The demo story: the spring-2020 respirator case from SCENARIO.md, as far as the supply side goes.
 
-`load_demo()` (and `python manage.py load_demo`) creates, with made-up names:
+`load_demo()` creates, with made-up names (`python manage.py load_demo`, in inspections, adds the
+inspections of the story on top):
 
 * the standards EN 149 FFP2, GB 2626 KN95 (non-medical) and WHO COVID-19 Ag-RDT;
 * one demo user per role, all with the password ``demo-pass-2020`` (`DEMO_PASSWORD`):
