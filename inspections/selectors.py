@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from procurement.models import Lot
+from procurement.models import Lot, LotStatus
 
 from . import sampling
 from .models import (
@@ -15,8 +15,10 @@ from .models import (
     DefectClass,
     Inspection,
     InspectionPlan,
+    InspectionStage,
     LevelState,
     SupplierLevel,
+    Verdict,
 )
 from .switching import SEVERITY_OF_STATE
 
@@ -84,4 +86,39 @@ def unit_criteria(lot: Lot) -> QuerySet[Criterion]:
 def lot_inspections(lot: Lot) -> QuerySet[Inspection]:
     return lot.inspections.prefetch_related("classes", "results__criterion").select_related(
         "standard", "recorded_by"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The inspector's queue (added after the module's imports were settled: the extra names these
+# functions need are imported where they are used)
+
+
+def with_latest_inspection(lots: QuerySet[Lot]) -> QuerySet[Lot]:
+    """The lots, each annotated with its latest inspection (`latest_inspection_id`,
+    `latest_stage`, `latest_verdict`, `latest_outcome`, `latest_recorded_at`; None when never
+    inspected), in the same query."""
+
+    latest = Inspection.objects.filter(lot=OuterRef("pk")).order_by("-recorded_at", "-pk")
+    return lots.annotate(
+        latest_inspection_id=Subquery(latest.values("pk")[:1]),
+        latest_stage=Subquery(latest.values("stage")[:1]),
+        latest_verdict=Subquery(latest.values("verdict")[:1]),
+        latest_outcome=Subquery(latest.values("outcome")[:1]),
+        latest_recorded_at=Subquery(latest.values("recorded_at")[:1]),
+    )
+
+
+def lots_awaiting_second_inspection() -> QuerySet[Lot]:
+    """Lots on hold whose latest inspection is a failed first inspection: they need a second
+    one. Longest waiting first (the failed inspection's recording time), with the latest
+    inspection annotated as in `with_latest_inspection`."""
+
+    lots = Lot.objects.filter(status=LotStatus.ON_HOLD).select_related(
+        "order_line__product__claimed_standard", "shipment__order__supplier"
+    )
+    return (
+        with_latest_inspection(lots)
+        .filter(latest_stage=InspectionStage.FIRST, latest_verdict=Verdict.REJECTED)
+        .order_by("latest_recorded_at", "lot_number")
     )

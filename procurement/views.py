@@ -94,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def no_access(request: HttpRequest) -> HttpResponse:
     """A friendly page (status 200) for a signed-in user with no role or no hospital yet."""
     context = {"is_hospital_staff": Role.HOSPITAL_STAFF.value in user_roles(request.user)}
-    return _render(request, "procurement/no_access.html", context, current="")
+    return render_page(request, "procurement/no_access.html", context, current="")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def ministry_home(request: HttpRequest) -> HttpResponse:
     needs_test = selectors.lots_needing_test().order_by("released_at", "lot_number")
     needs_test_count = needs_test.count()
     needs_test_rows = [
-        _LotRow(lot, _age_days(lot.released_at, now)) for lot in needs_test[:NEEDS_TEST_SHOWN]
+        _LotRow(lot, age_days(lot.released_at, now)) for lot in needs_test[:NEEDS_TEST_SHOWN]
     ]
     context = {
         "status_rows": [
@@ -124,7 +124,7 @@ def ministry_home(request: HttpRequest) -> HttpResponse:
             for status in LotStatus
         ],
         "waiting_lots": counts[LotStatus.QUARANTINED.value]["lots"],
-        "oldest_waiting_days": _age_days(oldest, now) if oldest else None,
+        "oldest_waiting_days": age_days(oldest, now) if oldest else None,
         # The oldest releases first, at most NEEDS_TEST_SHOWN; the rest in the panel.
         "needs_test": needs_test_rows,
         "needs_test_count": needs_test_count,
@@ -132,7 +132,7 @@ def ministry_home(request: HttpRequest) -> HttpResponse:
         "needs_test_admin_url": _admin_url("procurement_lot_changelist", needs_test="yes"),
         "admin_links": _ministry_admin_links(),
     }
-    return _render(request, "procurement/ministry_home.html", context, current="ministry_home")
+    return render_page(request, "procurement/ministry_home.html", context, current="ministry_home")
 
 
 @role_page("inspector_home")
@@ -143,9 +143,11 @@ def inspector_home(request: HttpRequest) -> HttpResponse:
     page_obj = _page(request, lots, LOTS_PER_PAGE)
     context = {
         "page_obj": page_obj,
-        "rows": [_LotRow(lot, _age_days(lot.received_at, now)) for lot in page_obj],
+        "rows": [_LotRow(lot, age_days(lot.received_at, now)) for lot in page_obj],
     }
-    return _render(request, "procurement/inspector_home.html", context, current="inspector_home")
+    return render_page(
+        request, "procurement/inspector_home.html", context, current="inspector_home"
+    )
 
 
 @role_page("warehouse_home")
@@ -158,7 +160,9 @@ def warehouse_home(request: HttpRequest) -> HttpResponse:
         "today": today,
         "expires_soon_before": today + dt.timedelta(days=EXPIRES_SOON_DAYS),
     }
-    return _render(request, "procurement/warehouse_home.html", context, current="warehouse_home")
+    return render_page(
+        request, "procurement/warehouse_home.html", context, current="warehouse_home"
+    )
 
 
 @role_page("hospital_home")
@@ -177,7 +181,7 @@ def hospital_home(request: HttpRequest) -> HttpResponse:
         ),
         "stock": [(hospital, balances_by_hospital[hospital.pk]) for hospital in hospitals],
     }
-    return _render(request, "procurement/hospital_home.html", context, current="hospital_home")
+    return render_page(request, "procurement/hospital_home.html", context, current="hospital_home")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,7 +194,7 @@ class _LotRow:
     age_days: int | None
 
 
-def _age_days(since: dt.datetime | None, now: dt.datetime) -> int | None:
+def age_days(since: dt.datetime | None, now: dt.datetime) -> int | None:
     """Whole days from a moment to now (never negative), or None when there is no moment."""
     return None if since is None else max(0, (now - since).days)
 
@@ -226,7 +230,9 @@ def _ministry_admin_links() -> list[dict[str, str]]:
     return result
 
 
-def _render(request: HttpRequest, template: str, context: dict, *, current: str) -> HttpResponse:
+def render_page(
+    request: HttpRequest, template: str, context: dict, *, current: str
+) -> HttpResponse:
     """Render with what the layout needs: the user's role names and the pages they may open."""
     user = request.user
     nav = [

@@ -1,0 +1,312 @@
+"""The inspector's pages: the queue (first and second inspections), the form that records an
+inspection, and an inspection's computed verdict.
+
+Open to inspectors and ministry officers, like the inspection queue start page whose access rule
+(`role_page("inspector_home")`) and layout (`render_page`) they reuse. Every write goes through
+`inspections.services.inspection_record`; each page runs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from procurement import selectors as procurement_selectors
+from procurement.errors import DomainError
+from procurement.models import Lot, LotStatus
+from procurement.views import LOTS_PER_PAGE, age_days, render_page, role_page
+
+from . import selectors, services
+from .forms import InspectionForm
+from .models import (
+    Criterion,
+    CriterionBasis,
+    DefectClass,
+    Inspection,
+    InspectionStage,
+    LevelState,
+    Outcome,
+    PanelResult,
+    Verdict,
+)
+
+PAGE = "inspector_home"  # the start page these pages belong to (access rule and navigation)
+
+
+# ---------------------------------------------------------------------------------------------
+# The queue
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    lot: Lot
+    waiting_days: int | None
+    stage_label: str  # the latest inspection's stage, "" when never inspected
+    verdict: str
+    verdict_label: str
+    outcome_label: str
+    inspection_id: int | None
+
+
+@role_page(PAGE)
+def inspection_queue(request: HttpRequest) -> HttpResponse:
+    """Lots awaiting a first inspection (oldest receipt first) and lots on hold after a failed
+    first inspection awaiting the second (longest waiting first)."""
+    now = timezone.now()
+    first = _page(
+        request,
+        "page",
+        selectors.with_latest_inspection(procurement_selectors.lots_awaiting_inspection()),
+    )
+    second = _page(request, "second_page", selectors.lots_awaiting_second_inspection())
+    context = {
+        "first_page": first,
+        "first_rows": [_queue_row(lot, lot.received_at, now) for lot in first],
+        "first_links": _page_links(request, first, "page"),
+        "second_page": second,
+        "second_rows": [_queue_row(lot, lot.latest_recorded_at, now) for lot in second],
+        "second_links": _page_links(request, second, "second_page"),
+    }
+    return render_page(request, "inspections/queue.html", context, current=PAGE)
+
+
+def _page(request: HttpRequest, param: str, lots: QuerySet[Lot]) -> Page:
+    """One page of a list; a missing, bad or too-high page number gives the nearest real page."""
+    return Paginator(lots, LOTS_PER_PAGE).get_page(request.GET.get(param))
+
+
+def _page_links(request: HttpRequest, page: Page, param: str) -> dict[str, str | None]:
+    """Previous/next links for one list, keeping the other list's page number."""
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}"
+
+    return {
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+    }
+
+
+def _queue_row(lot: Lot, since: dt.datetime | None, now: dt.datetime) -> QueueRow:
+    stage, verdict = lot.latest_stage, lot.latest_verdict
+    return QueueRow(
+        lot=lot,
+        waiting_days=age_days(since, now),
+        stage_label=InspectionStage(stage).label if stage else "",
+        verdict=verdict or "",
+        verdict_label=Verdict(verdict).label if verdict else "",
+        outcome_label=Outcome(lot.latest_outcome).label if lot.latest_outcome else "",
+        inspection_id=lot.latest_inspection_id,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording an inspection
+
+
+@dataclass(frozen=True)
+class ClassPlanRow:
+    defect_class: str
+    label: str
+    aql: Decimal
+    code_letter: str
+    plan_letter: str
+    sample_size: int
+    accept: int
+    reject: int
+    hundred_percent: bool
+    criteria: list[str]
+
+
+@role_page(PAGE)
+def inspection_record_page(request: HttpRequest, lot_id: int) -> HttpResponse:
+    """The lot, its supplier's level and its sampling plan first, then the form; the service
+    checks the results against the plan and computes the verdict."""
+    lot = get_object_or_404(
+        Lot.objects.select_related(
+            "order_line__product__claimed_standard",
+            "order_line__order__supplier",
+            "order_line__required_standard",
+        ),
+        pk=lot_id,
+    )
+    plan = selectors.lot_plan(lot)
+    criteria = list(selectors.criteria_for(lot))
+    earlier = list(lot.inspections.order_by("-recorded_at", "-pk"))
+    form = InspectionForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        lot=lot,
+        criteria=criteria,
+        units_by_class={cls: plan.units_for(cls) for cls in DefectClass.values},
+        initial={"stage": next_stage({i.stage for i in earlier})},
+    )
+    if request.method == "POST" and form.is_valid():
+        inspection = _record(request, form)
+        if inspection is not None:
+            messages.success(request, _success_message(inspection))
+            return redirect("inspections:detail", inspection_id=inspection.pk)
+    context = {
+        "lot": lot,
+        "plan": plan,
+        "supplier_state_label": LevelState(plan.supplier_state).label,
+        "class_rows": _class_plan_rows(plan, criteria),
+        "panel_criteria": [
+            _criterion_view(c) for c in criteria if c.basis != CriterionBasis.PER_UNIT
+        ],
+        "criterion_rows": [
+            {**_criterion_view(c), "units": plan.units_for(c.defect_class), "values": v, "count": n}
+            for c, v, n in form.criterion_fields()
+        ],
+        "form": form,
+        "earlier": earlier,
+        "disposed": lot.status == LotStatus.DISPOSED,
+    }
+    return render_page(request, "inspections/record.html", context, current=PAGE)
+
+
+def next_stage(stages: set[str]) -> str:
+    """The stage the lot's next inspection is expected to be: first, then second, then further."""
+    if InspectionStage.FIRST not in stages:
+        return InspectionStage.FIRST
+    if InspectionStage.SECOND not in stages:
+        return InspectionStage.SECOND
+    return InspectionStage.FURTHER
+
+
+def _record(request: HttpRequest, form: InspectionForm) -> Inspection | None:
+    """Call the service; its refusal becomes a form error and the typed input stays."""
+    try:
+        return services.inspection_record(data=form.inspection_input(), actor=request.user)
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        field = form.field_named_in(exc.message)
+        if field:  # also next to the criterion's box, in a long form
+            form.add_error(field, exc.message)
+    except ValidationError as exc:  # the model's own checks (report file type and size)
+        for field, errors in _error_items(exc):
+            form.add_error(field if field in form.fields else None, errors)
+    return None
+
+
+def _error_items(exc: ValidationError) -> list[tuple[str | None, list[str]]]:
+    if hasattr(exc, "error_dict"):
+        return list(exc.message_dict.items())
+    return [(None, exc.messages)]
+
+
+def _success_message(inspection: Inspection) -> str:
+    return _("%(stage)s of lot %(lot)s recorded: %(verdict)s. %(outcome)s.") % {
+        "stage": inspection.get_stage_display(),
+        "lot": inspection.lot.lot_number,
+        "verdict": inspection.get_verdict_display().upper(),
+        "outcome": inspection.get_outcome_display(),
+    }
+
+
+def _class_plan_rows(plan: selectors.LotPlan, criteria: list[Criterion]) -> list[ClassPlanRow]:
+    rows = []
+    for cls in DefectClass:
+        p = plan.classes[cls.value]
+        rows.append(
+            ClassPlanRow(
+                defect_class=cls.value,
+                label=cls.label,
+                aql=plain(p.aql),
+                code_letter=p.code_letter,
+                plan_letter=p.plan_letter,
+                sample_size=p.sample_size,
+                accept=p.accept,
+                reject=p.reject,
+                hundred_percent=p.hundred_percent,
+                criteria=[
+                    c.characteristic
+                    for c in criteria
+                    if c.defect_class == cls and c.basis == CriterionBasis.PER_UNIT
+                ],
+            )
+        )
+    return rows
+
+
+def _criterion_view(criterion: Criterion) -> dict:
+    return {
+        "criterion": criterion,
+        "comparison": criterion.get_comparison_display(),
+        "limit": plain(criterion.limit),
+        "class_label": criterion.get_defect_class_display(),
+    }
+
+
+def plain(number: Decimal) -> Decimal:
+    """A decimal without trailing zeros and never in exponent form (94.0000 -> 94, 2.40 -> 2.4)."""
+    if number == number.to_integral_value():
+        return number.quantize(Decimal(1))
+    return number.normalize()
+
+
+# ---------------------------------------------------------------------------------------------
+# One inspection
+
+
+@role_page(PAGE)
+def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    """The computed verdict, what it did to the lot, the plan used and what was found."""
+    inspection = get_object_or_404(
+        Inspection.objects.select_related(
+            "lot__order_line__product",
+            "lot__order_line__order__supplier",
+            "standard",
+            "recorded_by",
+        ),
+        pk=inspection_id,
+    )
+    lot = inspection.lot
+    results = list(inspection.results.select_related("criterion"))
+    panel = PanelResult.objects.filter(inspection=inspection).first()
+    context = {
+        "inspection": inspection,
+        "lot": lot,
+        "classes": [(row, plain(row.aql)) for row in inspection.classes.all()],
+        "results": [
+            {
+                **_criterion_view(r.criterion),
+                "result": r,
+                "panel_value": None if r.panel_value is None else plain(r.panel_value),
+            }
+            for r in results
+        ],
+        "panel": panel,
+        "sensitivity": plain(panel.sensitivity) if panel else None,
+        "specificity": plain(panel.specificity) if panel else None,
+        "events": list(inspection.events.select_related("actor")),
+        "accepted": inspection.verdict == Verdict.ACCEPTED,
+        "second_needed": inspection.outcome == Outcome.ON_HOLD,
+        "report_name": inspection.report_file.name.rsplit("/", 1)[-1]
+        if inspection.report_file
+        else "",
+        "lot_admin_url": _admin_change_url("procurement_lot_change", lot.pk),
+        "inspection_admin_url": _admin_change_url("inspections_inspection_change", inspection.pk),
+    }
+    return render_page(request, "inspections/detail.html", context, current=PAGE)
+
+
+def _admin_change_url(name: str, pk: int) -> str | None:
+    """A page of the ministry panel, or None while that model is not registered there."""
+    try:
+        return reverse(f"admin:{name}", args=[pk])
+    except NoReverseMatch:
+        return None
