@@ -216,6 +216,10 @@ class CriterionResult(models.Model):
         max_digits=7, decimal_places=3, null=True, blank=True,
         help_text="Sensitivity or specificity in %, computed from the panel.",
     )  # fmt: skip
+    # The limit judged against, as it stood: a later edit of the criterion rewrites nothing.
+    comparison = models.CharField(max_length=10, choices=Comparison.choices, blank=True)
+    limit = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(max_length=30, blank=True)
 
     class Meta:
         ordering = ["inspection", "criterion"]

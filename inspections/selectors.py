@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from procurement.models import Lot, LotStatus
+from procurement.selectors import lots_awaiting_inspection
 
 from . import sampling
 from .models import (
@@ -17,6 +18,7 @@ from .models import (
     InspectionPlan,
     InspectionStage,
     LevelState,
+    Outcome,
     SupplierLevel,
     Verdict,
 )
@@ -57,9 +59,7 @@ def lot_plan(lot: Lot) -> LotPlan:
     plan = inspection_plan_for(product.category)
     severity = SEVERITY_OF_STATE[state]
     classes = {
-        cls: sampling.plan_for(
-            lot.quantity_received, aql=plan.aql_for(cls), level=plan.level, severity=severity
-        )
+        cls: _plan_for(lot.quantity_received, plan.aql_for(cls), plan.level, severity)
         for cls in DefectClass.values
     }
     largest = max(classes.values(), key=lambda p: p.sample_size)
@@ -72,6 +72,14 @@ def lot_plan(lot: Lot) -> LotPlan:
         classes=classes,
         supplier_state=state,
     )
+
+
+def _plan_for(lot_size: int, aql, level: str, severity: str) -> sampling.SamplingPlan:
+    """Table I starts at 2 units; a lot of one unit (a ventilator) is inspected whole."""
+    if lot_size >= 2:
+        return sampling.plan_for(lot_size, aql=aql, level=level, severity=severity)
+    two = sampling.plan_for(2, aql=aql, level=level, severity=severity)
+    return replace(two, sample_size=lot_size, hundred_percent=True)
 
 
 def criteria_for(lot: Lot) -> QuerySet[Criterion]:
@@ -122,3 +130,35 @@ def lots_awaiting_second_inspection() -> QuerySet[Lot]:
         .filter(latest_stage=InspectionStage.FIRST, latest_verdict=Verdict.REJECTED)
         .order_by("latest_recorded_at", "lot_number")
     )
+
+
+def _latest_outcome() -> Subquery:
+    latest = Inspection.objects.filter(lot=OuterRef("pk")).order_by("-recorded_at", "-pk")
+    return Subquery(latest.values("outcome")[:1])
+
+
+def lots_needing_recall() -> QuerySet[Lot]:
+    """Lots on hold whose latest inspection found units at hospitals: an officer starts a recall."""
+    return (
+        Lot.objects.filter(status=LotStatus.ON_HOLD)
+        .annotate(latest_outcome=_latest_outcome())
+        .filter(latest_outcome=Outcome.RECALL_REQUIRED)
+        .select_related("order_line__product", "shipment__order__supplier")
+        .order_by("received_at", "lot_number")
+    )
+
+
+def lots_awaiting_override() -> QuerySet[Lot]:
+    """Quarantined lots that passed but are mismatched: an officer's written override decides."""
+    return (
+        Lot.objects.filter(status=LotStatus.QUARANTINED)
+        .annotate(latest_outcome=_latest_outcome())
+        .filter(latest_outcome=Outcome.AWAITING_OVERRIDE)
+        .select_related("order_line__product", "shipment__order__supplier")
+        .order_by("received_at", "lot_number")
+    )
+
+
+def lots_awaiting_first_inspection() -> QuerySet[Lot]:
+    """Lots waiting for inspection (quarantined or in use on documents) with no first one yet."""
+    return lots_awaiting_inspection().exclude(inspections__stage=InspectionStage.FIRST)

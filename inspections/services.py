@@ -77,9 +77,15 @@ class InspectionInput:
 class _Finding:
     criterion: Criterion
     units_tested: int
-    nonconforming_units: set[int]  # 0-based sample positions; for counts, the first k positions
+    failing_positions: set[int] = field(default_factory=set)  # measured: 0-based sample order
+    counted: int = 0  # entered as a count: which units failed is unknown
     measurements: list[str] = field(default_factory=list)
     panel_value: Decimal | None = None
+    panel_failed: bool = False
+
+    @property
+    def nonconforming(self) -> int:
+        return len(self.failing_positions) + self.counted
 
 
 def inspection_record(*, data: InspectionInput, actor) -> Inspection:
@@ -90,7 +96,7 @@ def inspection_record(*, data: InspectionInput, actor) -> Inspection:
     against the limits. Then: a first inspection that passes releases the lot (unless an
     intended-use mismatch or an officer's hold stands in the way); one that fails puts the lot on
     hold; a failing second inspection rejects the lot, or, if units reached hospitals, marks it
-    as needing a recall; a passing second inspection after a failed first is a conflict for an
+    as needing a recall; a pass after a failure, or a failure after a pass, is a conflict for an
     officer. Original inspections move the supplier's inspection level.
     """
     require_role(actor, Role.INSPECTOR, Role.MINISTRY_OFFICER, action="record inspections")
@@ -130,6 +136,10 @@ def _check_stage(lot: Lot, stage: str) -> None:
         )
     if stage == InspectionStage.SECOND and InspectionStage.FIRST not in stages:
         raise IllegalTransition(f"Lot {lot.lot_number} has no first inspection yet.")
+    if stage == InspectionStage.SECOND and InspectionStage.SECOND in stages:
+        raise IllegalTransition(
+            f"Lot {lot.lot_number} already has a second inspection; record a further one."
+        )
     if stage == InspectionStage.FURTHER and InspectionStage.SECOND not in stages:
         raise IllegalTransition(f"Lot {lot.lot_number} has no second inspection yet.")
 
@@ -167,16 +177,20 @@ def _finding(criterion: Criterion, plan: selectors.LotPlan, data: InspectionInpu
         count = data.counts[criterion.code]
         if count is None or count < 0 or count > n:
             raise InvalidInput(f"{label}: the count of nonconforming units must be 0 to {n}.")
-        return _Finding(criterion, n, set(range(count)))
+        return _Finding(criterion, n, counted=count)
     raise InvalidInput(f"{label}: enter the measurements or the count of nonconforming units.")
+
+
+MAX_PANEL_COUNT = 1_000_000  # far beyond any reference panel; keeps the numbers storable
 
 
 def _panel_finding(criterion: Criterion, panel: Panel | None) -> _Finding:
     if panel is None:
         raise InvalidInput(f"{criterion.characteristic}: enter the reference panel results.")
-    if min(panel.true_positives, panel.false_negatives, panel.true_negatives,
-           panel.false_positives) < 0:  # fmt: skip
-        raise InvalidInput("Panel counts cannot be negative.")
+    counts = (panel.true_positives, panel.false_negatives, panel.true_negatives,
+              panel.false_positives)  # fmt: skip
+    if any(not isinstance(c, int) or c < 0 or c > MAX_PANEL_COUNT for c in counts):
+        raise InvalidInput(f"Panel counts must be whole numbers from 0 to {MAX_PANEL_COUNT:,}.")
     result = PanelResult(**panel.__dict__)
     if criterion.basis == CriterionBasis.SENSITIVITY:
         total, value = panel.true_positives + panel.false_negatives, result.sensitivity
@@ -184,8 +198,7 @@ def _panel_finding(criterion: Criterion, panel: Panel | None) -> _Finding:
         total, value = panel.true_negatives + panel.false_positives, result.specificity
     if total == 0:
         raise InvalidInput(f"{criterion.characteristic}: the panel has no samples to compute it.")
-    failing = set() if criterion.passes(value) else {0}
-    return _Finding(criterion, total, failing, panel_value=value)
+    return _Finding(criterion, total, panel_value=value, panel_failed=not criterion.passes(value))
 
 
 def _decimal(value: object, label: str) -> Decimal:
@@ -200,7 +213,6 @@ def _decimal(value: object, label: str) -> Decimal:
 
 def _save_inspection(lot, plan, data, findings, actor) -> Inspection:
     class_rows, verdict, in_gap = _judge_classes(plan, findings)
-    panel_failed = any(f.panel_value is not None and f.nonconforming_units for f in findings)
     inspection = Inspection(
         lot=lot,
         stage=data.stage,
@@ -214,7 +226,7 @@ def _save_inspection(lot, plan, data, findings, actor) -> Inspection:
         code_letter=plan.code_letter,
         sample_size=plan.sample_size,
         hundred_percent=plan.hundred_percent,
-        verdict=Verdict.REJECTED if (verdict == Verdict.REJECTED or panel_failed) else verdict,
+        verdict=verdict,
         accepted_in_gap=in_gap,
         outcome=Outcome.RECORDED,
         notes=data.notes,
@@ -233,18 +245,23 @@ def _save_inspection(lot, plan, data, findings, actor) -> Inspection:
 
 
 def _judge_classes(plan, findings) -> tuple[list[ClassResult], str, bool]:
-    """Per defect class: units nonconforming in any criterion of that class, within the class's
-    own sample (the first n units), judged against Ac/Re."""
+    """Per defect class: the nonconforming units of that class, judged against its Ac/Re.
+
+    Measured units failing several criteria of a class count once. Counts entered without unit
+    positions are added up (a unit may fail two criteria, but nothing shows it did, so assume
+    it did not: the safe side), capped at the class's sample size. A failed panel criterion
+    rejects its class outright.
+    """
     rows, rejected, in_gap = [], False, False
     for cls in DefectClass.values:
         class_plan = plan.classes[cls]
-        units: set[int] = set()
-        for f in findings:
-            if f.criterion.defect_class == cls and f.panel_value is None:
-                units |= {i for i in f.nonconforming_units if i < class_plan.sample_size}
-        judged = sampling.judge(class_plan, len(units))
-        rejected |= not judged.accepted
-        in_gap |= judged.in_gap
+        mine = [f for f in findings if f.criterion.defect_class == cls]
+        positions = set().union(*(f.failing_positions for f in mine))
+        found = min(len(positions) + sum(f.counted for f in mine), class_plan.sample_size)
+        judged = sampling.judge(class_plan, found)
+        class_accepted = judged.accepted and not any(f.panel_failed for f in mine)
+        rejected |= not class_accepted
+        in_gap |= judged.in_gap and class_accepted
         rows.append(
             ClassResult(
                 defect_class=cls,
@@ -253,8 +270,8 @@ def _judge_classes(plan, findings) -> tuple[list[ClassResult], str, bool]:
                 sample_size=class_plan.sample_size,
                 accept=class_plan.accept,
                 reject=class_plan.reject,
-                nonconforming=len(units),
-                verdict=Verdict.ACCEPTED if judged.accepted else Verdict.REJECTED,
+                nonconforming=found,
+                verdict=Verdict.ACCEPTED if class_accepted else Verdict.REJECTED,
             )
         )
     return rows, Verdict.REJECTED if rejected else Verdict.ACCEPTED, in_gap and not rejected
@@ -266,9 +283,12 @@ def _criterion_rows(inspection: Inspection, findings: list[_Finding]) -> list[Cr
             inspection=inspection,
             criterion=f.criterion,
             units_tested=f.units_tested,
-            nonconforming=len(f.nonconforming_units),
+            nonconforming=int(f.panel_failed) if f.panel_value is not None else f.nonconforming,
             measurements=f.measurements,
             panel_value=f.panel_value,
+            comparison=f.criterion.comparison,
+            limit=f.criterion.limit,
+            unit=f.criterion.unit,
         )
         for f in findings
     ]
@@ -280,8 +300,11 @@ def _criterion_rows(inspection: Inspection, findings: list[_Finding]) -> list[Cr
 
 def _decide(inspection: Inspection, lot: Lot, actor) -> None:
     accepted = inspection.verdict == Verdict.ACCEPTED
-    if accepted and _follows_a_failure(inspection):
+    previous = _previous_verdict(inspection)
+    if accepted and previous == Verdict.REJECTED:
         outcome, reason = Outcome.CONFLICT, "Passed after a failed inspection: an officer decides."
+    elif not accepted and previous == Verdict.ACCEPTED:
+        outcome, reason = _after_contradiction(inspection, lot, actor)
     elif accepted:
         outcome, reason = _after_acceptance(inspection, lot, actor)
     elif inspection.stage == InspectionStage.FIRST:
@@ -291,10 +314,17 @@ def _decide(inspection: Inspection, lot: Lot, actor) -> None:
     _set_outcome(inspection, outcome, actor, reason)
 
 
-def _follows_a_failure(inspection: Inspection) -> bool:
+def _previous_verdict(inspection: Inspection) -> str | None:
     earlier = inspection.lot.inspections.exclude(pk=inspection.pk).order_by("-recorded_at", "-pk")
-    latest = earlier.first()
-    return latest is not None and latest.verdict == Verdict.REJECTED
+    return earlier.values_list("verdict", flat=True).first()
+
+
+def _after_contradiction(inspection: Inspection, lot: Lot, actor) -> tuple[str, str]:
+    """Failed after a pass: conflicting results. Hold the lot while an officer decides."""
+    reason = f"{_summary(inspection)} after an accepted inspection: on hold; an officer decides."
+    if lot.status in (LotStatus.QUARANTINED, LotStatus.RELEASED, LotStatus.ON_HOLD):
+        procurement.lot_hold(lot=lot, actor=actor, reason=reason)
+    return Outcome.CONFLICT, reason
 
 
 def _summary(inspection: Inspection) -> str:
@@ -335,13 +365,17 @@ def _after_first_failure(inspection: Inspection, lot: Lot, actor) -> tuple[str, 
 def _after_confirmed_failure(inspection: Inspection, lot: Lot, actor) -> tuple[str, str]:
     if lot.status in (LotStatus.REJECTED, LotStatus.RECALLED):
         return Outcome.RECORDED, f"The lot is {lot.get_status_display().lower()} already."
-    if lot.movements.filter(kind=MovementKind.DISPATCH).exists():
+    if _was_dispatched(lot):
         reason = f"{_summary(inspection)}: units are at hospitals; a recall is required."
         procurement.lot_hold(lot=lot, actor=actor, reason=reason)
         return Outcome.RECALL_REQUIRED, reason
     reason = f"{_summary(inspection)}: the failure is confirmed; no unit left the warehouse."
     procurement.lot_reject(lot=lot, actor=actor, reason=reason)
     return Outcome.REJECTED, reason
+
+
+def _was_dispatched(lot: Lot) -> bool:
+    return lot.movements.filter(kind=MovementKind.DISPATCH).exists()
 
 
 def _set_outcome(inspection: Inspection, outcome: str, actor, reason: str) -> None:
@@ -355,9 +389,12 @@ def _set_outcome(inspection: Inspection, outcome: str, actor, reason: str) -> No
 CONFLICT_DECISIONS = ("release", "reject", "recall")
 
 
-def inspection_conflict_decide(*, inspection: Inspection, actor, decision: str, reason: str):
-    """An officer settles conflicting results (a pass after a failure): release the lot, reject
-    it (if no unit left the warehouse), or mark it as needing a recall."""
+def inspection_conflict_decide(
+    *, inspection: Inspection, actor, decision: str, reason: str, mismatch_override: str = ""
+):
+    """An officer settles conflicting results (a pass after a failure or a failure after a pass):
+    release the lot (a mismatched lot also needs the written override), reject it (if no unit
+    left the warehouse), or mark it as needing a recall (if units reached hospitals)."""
     require_role(actor, Role.MINISTRY_OFFICER, action="decide on conflicting inspections")
     if decision not in CONFLICT_DECISIONS:
         raise InvalidInput("Decide to release, reject or recall.")
@@ -372,13 +409,18 @@ def inspection_conflict_decide(*, inspection: Inspection, actor, decision: str, 
         if decision == "release":
             procurement.lot_release(
                 lot=lot, actor=actor, basis=ReleaseBasis.INSPECTION, reason=note,
-                evidence={"inspection": inspection.pk}, mismatch_override=reason,
+                evidence={"inspection": inspection.pk}, mismatch_override=mismatch_override,
             )  # fmt: skip
             outcome = Outcome.RELEASED
         elif decision == "reject":
             procurement.lot_reject(lot=lot, actor=actor, reason=note)
             outcome = Outcome.REJECTED
         else:
+            if not _was_dispatched(lot):
+                raise IllegalTransition(
+                    f"No unit of lot {lot.lot_number} ever left the warehouse: reject it instead "
+                    "of recalling it."
+                )
             outcome = Outcome.RECALL_REQUIRED
         _set_outcome(inspection, outcome, actor, note)
     return inspection
@@ -445,6 +487,18 @@ def supplier_level_approve_reduced(*, level: SupplierLevel, actor, reason: str) 
                 "a row were accepted."
             )
         _save_level(level, switching.fresh(LevelState.REDUCED), actor=actor, reason=reason)
+    return level
+
+
+def supplier_level_return_to_normal(*, level: SupplierLevel, actor, reason: str) -> SupplierLevel:
+    """An officer ends reduced inspection: irregular production or other conditions warrant it."""
+    require_role(actor, Role.MINISTRY_OFFICER, action="end reduced inspection")
+    reason = _required(reason, "ending reduced inspection (say what warrants it)")
+    with transaction.atomic():
+        level = SupplierLevel.objects.select_for_update().get(pk=level.pk)
+        if level.state != LevelState.REDUCED:
+            raise IllegalTransition("Only a supplier on reduced inspection can return to normal.")
+        _save_level(level, switching.fresh(LevelState.NORMAL), actor=actor, reason=reason)
     return level
 
 
