@@ -13,7 +13,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminFileWidget
 from django.urls import reverse
 
-from procurement.admin_forms import ReasonForm
+from procurement.admin_forms import ReasonForm, _mismatch_override_field
 
 from . import sampling
 from .models import Certificate, InspectionPlan
@@ -127,6 +127,8 @@ class CertificateAdminForm(forms.ModelForm):
         # The table's CheckConstraint says the same; this says it in words. An error on both
         # fields also keeps the model from adding the constraint's own, terser message.
         data = super().clean()
+        if not {"product", "lot"} <= set(self.fields):
+            return data  # read-only (a verified certificate): nothing to check
         product, lot = data.get("product"), data.get("lot")
         if product and lot:
             message = CERTIFICATE_SUBJECT_BOTH
@@ -140,7 +142,9 @@ class CertificateAdminForm(forms.ModelForm):
 
 
 class ConflictDecisionForm(ReasonForm):
-    """An officer's decision on conflicting results (a pass after a failure) and why."""
+    """An officer's decision on conflicting results (a pass and a failure) and why; releasing a
+    lot with an intended-use mismatch also takes the officer's written override, given apart
+    from the reason (the same field as on the lot's release actions)."""
 
     decision = forms.ChoiceField(
         label="Decision",
@@ -151,4 +155,5 @@ class ConflictDecisionForm(ReasonForm):
         ],
         widget=forms.RadioSelect,
     )
-    field_order = ["decision", "reason"]
+    mismatch_override = _mismatch_override_field()
+    field_order = ["decision", "reason", "mismatch_override"]

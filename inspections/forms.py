@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement.models import Lot
 
 from .models import Criterion, CriterionBasis, Inspection, InspectionStage
-from .services import InspectionInput, Panel
+from .services import MAX_PANEL_COUNT, InspectionInput, Panel
 
 # Values are separated by line breaks, spaces, tabs or semicolons, and by commas that are not a
 # decimal comma (see `parse_values`).
@@ -97,7 +97,7 @@ class InspectionForm(forms.Form):
         if self.has_panel:
             for name, label, help_text in PANEL_FIELDS:
                 self.fields[name] = forms.IntegerField(
-                    label=label, min_value=0, help_text=help_text
+                    label=label, min_value=0, max_value=MAX_PANEL_COUNT, help_text=help_text
                 )
 
     def _add_criterion_fields(self, criterion: Criterion, units: int) -> None:

@@ -1,5 +1,5 @@
-"""The inspector's pages: the queue (first and second inspections), the form that records an
-inspection, and an inspection's computed verdict.
+"""The inspector's pages: the queue (first and second inspections, and the lots whose next step
+is an officer's), the form that records an inspection, and an inspection's computed verdict.
 
 Open to inspectors and ministry officers, like the inspection queue start page whose access rule
 (`role_page("inspector_home")`) and layout (`render_page`) they reuse. Every write goes through
@@ -22,7 +22,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement import selectors as procurement_selectors
 from procurement.errors import DomainError
 from procurement.models import Lot, LotStatus
 from procurement.views import LOTS_PER_PAGE, age_days, render_page, role_page
@@ -51,7 +50,7 @@ PAGE = "inspector_home"  # the start page these pages belong to (access rule and
 @dataclass(frozen=True)
 class QueueRow:
     lot: Lot
-    waiting_days: int | None
+    age_days: int | None  # days waiting, as on the start page (`templates/.../_queue_table.html`)
     stage_label: str  # the latest inspection's stage, "" when never inspected
     verdict: str
     verdict_label: str
@@ -59,25 +58,52 @@ class QueueRow:
     inspection_id: int | None
 
 
+@dataclass(frozen=True)
+class QueueSection:
+    """One list of the queue, paged on its own (`param` is its page number's parameter)."""
+
+    param: str
+    lots: QuerySet[Lot]
+    since: str  # the lot's field or annotation the waiting time counts from
+
+
+def _sections() -> dict[str, QueueSection]:
+    """The queue's lists in the order shown; the page's context names each list's page, rows and
+    page links after its key (`first_page`, `first_rows`, `first_links`...)."""
+
+    def with_latest(lots: QuerySet[Lot]) -> QuerySet[Lot]:
+        # The table flags an intended-use mismatch, which reads the product's claimed standard.
+        return selectors.with_latest_inspection(lots).select_related(
+            "order_line__product__claimed_standard"
+        )
+
+    return {
+        "first": QueueSection("page", selectors.lots_awaiting_first_inspection(), "received_at"),
+        "second": QueueSection(
+            "second_page", selectors.lots_awaiting_second_inspection(), "latest_recorded_at"
+        ),
+        "override": QueueSection(
+            "override_page", with_latest(selectors.lots_awaiting_override()), "latest_recorded_at"
+        ),
+        "recall": QueueSection(
+            "recall_page", with_latest(selectors.lots_needing_recall()), "latest_recorded_at"
+        ),
+    }
+
+
 @role_page(PAGE)
 def inspection_queue(request: HttpRequest) -> HttpResponse:
-    """Lots awaiting a first inspection (oldest receipt first) and lots on hold after a failed
-    first inspection awaiting the second (longest waiting first)."""
+    """Lots awaiting a first inspection (oldest receipt first), lots on hold after a failed
+    first inspection awaiting the second (longest waiting first), and lots whose inspection
+    leaves the next step to a ministry officer: accepted but awaiting the override of an
+    intended-use mismatch, and failed with units at hospitals, needing a recall."""
     now = timezone.now()
-    first = _page(
-        request,
-        "page",
-        selectors.with_latest_inspection(procurement_selectors.lots_awaiting_inspection()),
-    )
-    second = _page(request, "second_page", selectors.lots_awaiting_second_inspection())
-    context = {
-        "first_page": first,
-        "first_rows": [_queue_row(lot, lot.received_at, now) for lot in first],
-        "first_links": _page_links(request, first, "page"),
-        "second_page": second,
-        "second_rows": [_queue_row(lot, lot.latest_recorded_at, now) for lot in second],
-        "second_links": _page_links(request, second, "second_page"),
-    }
+    context = {}
+    for key, section in _sections().items():
+        page = _page(request, section.param, section.lots)
+        context[f"{key}_page"] = page
+        context[f"{key}_rows"] = [_queue_row(lot, getattr(lot, section.since), now) for lot in page]
+        context[f"{key}_links"] = _page_links(request, page, section.param)
     return render_page(request, "inspections/queue.html", context, current=PAGE)
 
 
@@ -101,15 +127,18 @@ def _page_links(request: HttpRequest, page: Page, param: str) -> dict[str, str |
 
 
 def _queue_row(lot: Lot, since: dt.datetime | None, now: dt.datetime) -> QueueRow:
-    stage, verdict = lot.latest_stage, lot.latest_verdict
+    """A lot of the queue; lots never inspected (awaiting their first) have no latest one."""
+    stage = getattr(lot, "latest_stage", None)
+    verdict = getattr(lot, "latest_verdict", None)
+    outcome = getattr(lot, "latest_outcome", None)
     return QueueRow(
         lot=lot,
-        waiting_days=age_days(since, now),
+        age_days=age_days(since, now),
         stage_label=InspectionStage(stage).label if stage else "",
         verdict=verdict or "",
         verdict_label=Verdict(verdict).label if verdict else "",
-        outcome_label=Outcome(lot.latest_outcome).label if lot.latest_outcome else "",
-        inspection_id=lot.latest_inspection_id,
+        outcome_label=Outcome(outcome).label if outcome else "",
+        inspection_id=getattr(lot, "latest_inspection_id", None),
     )
 
 

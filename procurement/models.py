@@ -175,6 +175,15 @@ class PurchaseOrderLine(models.Model):
             claimed is None or not claimed.is_medical
         )
 
+    @staticmethod
+    def intended_use_mismatch_q(prefix: str = "") -> Q:
+        """The same rule as `intended_use_mismatch`, for querysets (prefix: the path to the line,
+        e.g. "order_line__")."""
+        standard = f"{prefix}product__claimed_standard"
+        return Q(**{f"{prefix}intended_use": IntendedUse.MEDICAL}) & (
+            Q(**{f"{standard}__isnull": True}) | Q(**{f"{standard}__is_medical": False})
+        )
+
 
 class Shipment(models.Model):
     """One delivery from the supplier against an order, received in one or more lots."""

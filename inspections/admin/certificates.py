@@ -1,14 +1,15 @@
 """Certificates: the descriptive fields are entered and corrected here; their verification
-changes only through the actions, which call `services.certificate_set_verification`."""
+changes only through the actions, which call `services.certificate_set_verification`.
+
+Once a certificate is verified (or found invalid), what was checked is frozen: its descriptive
+fields are read-only until someone marks it unverified again, an action that records why. So a
+verification always stands for the values shown next to it."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.contrib.admin import helpers
+from django.http import HttpRequest
 
 from procurement.admin.common import (
     SavesOnlyEditedFields,
@@ -19,7 +20,13 @@ from procurement.admin.common import (
 
 from .. import admin_forms, services
 from ..models import Certificate, CertificateEvent, VerificationStatus
-from .common import QUALITY_ROLES, ActionsByRole, RoleAccess, stored_file_response
+from .common import (
+    QUALITY_ROLES,
+    ActionsByRole,
+    RoleAccess,
+    stored_file_link,
+    stored_file_path,
+)
 
 
 class CertificateEventInline(RoleAccess, ViewOnlyInline):
@@ -29,6 +36,17 @@ class CertificateEventInline(RoleAccess, ViewOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
+
+
+DESCRIPTIVE_FIELDS = admin_forms.CertificateAdminForm.Meta.fields
+
+
+def descriptive_fields_locked(certificate: Certificate | None) -> bool:
+    """Whether the certificate's descriptive fields are frozen: it was verified or found invalid,
+    and that verification is about the values as they are."""
+    return certificate is not None and (
+        certificate.verification_status != VerificationStatus.UNVERIFIED
+    )
 
 
 def _verification_action(status: str, *, description: str, title: str, warning: str):
@@ -100,7 +118,11 @@ class CertificateAdmin(RoleAccess, ActionsByRole, SavesOnlyEditedFields, admin.M
         VerificationStatus.UNVERIFIED,
         description="Mark unverified",
         title="Mark certificates unverified",
-        warning="The earlier verification no longer stands: say why it must be checked again.",
+        warning=(
+            "The earlier verification no longer stands: say why it must be checked again (a "
+            "value to correct, a withdrawn notified body). Its descriptive fields can then be "
+            "corrected before it is verified again."
+        ),
     )
 
     @admin.display(description="covers")
@@ -111,33 +133,33 @@ class CertificateAdmin(RoleAccess, ActionsByRole, SavesOnlyEditedFields, admin.M
 
     @admin.display(description="file")
     def file_link(self, certificate: Certificate) -> str:
-        if not certificate.file:
-            return "-"
-        url = reverse("admin:inspections_certificate_file", args=[certificate.pk])
-        return format_html('<a href="{}">{}</a>', url, certificate.file.name.rsplit("/", 1)[-1])
+        return stored_file_link(certificate, "file", certificate.file)
 
-    def get_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if descriptive_fields_locked(obj):
+            # The file too: `get_fields` puts its read-only link in its place.
+            readonly += [name for name in DESCRIPTIVE_FIELDS if name != "file"]
+        return readonly
+
+    def get_fields(self, request: HttpRequest, obj=None):
         # Read-only, a file is shown as a link to the download view, never to MEDIA_URL.
         fields = super().get_fields(request, obj)
-        if obj is not None and not self.has_change_permission(request, obj):
+        read_only = descriptive_fields_locked(obj) or not self.has_change_permission(request, obj)
+        if obj is not None and read_only:
             return ["file_link" if name == "file" else name for name in fields]
         return fields
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/file/",
-                self.admin_site.admin_view(self.file_view),
-                name="inspections_certificate_file",
-            ),
-            *super().get_urls(),
-        ]
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        locked = descriptive_fields_locked(obj)
+        context = {
+            **context,
+            "descriptive_fields_locked": locked,
+            "may_unverify": locked and "mark_unverified" in self.get_actions(request),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def file_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """The certificate scan, to people who may view the certificate."""
-        certificate = self.get_object(request, unquote(object_id))
-        if certificate is None:
-            raise Http404("No such certificate.")
-        if not self.has_view_permission(request, certificate):
-            raise PermissionDenied
-        return stored_file_response(certificate.file)
+    def get_urls(self):
+        # The certificate scan, to people who may view the certificate (there is no public URL).
+        return [stored_file_path(self, "file", "file"), *super().get_urls()]

@@ -11,8 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from procurement.roles import Role, has_role
 
@@ -72,6 +78,40 @@ class ActionsByRole:
     def get_actions(self, request: HttpRequest):
         actions = super().get_actions(request)
         return {name: a for name, a in actions.items() if role_offers(request.user, name)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Uploaded files (lab reports, certificate scans)
+
+
+def stored_file_path(model_admin: admin.ModelAdmin, route: str, field: str) -> URLPattern:
+    """The admin URL `admin:<app>_<model>_<route>` (`<pk>/<route>/`) that streams the object's
+    stored `field` to people who may view the object (see `stored_file_response`)."""
+    opts = model_admin.opts
+
+    def view(request: HttpRequest, object_id: str) -> FileResponse:
+        obj = model_admin.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No such {opts.verbose_name}.")
+        if not model_admin.has_view_permission(request, obj):
+            raise PermissionDenied
+        return stored_file_response(getattr(obj, field))
+
+    return path(
+        f"<path:object_id>/{route}/",
+        model_admin.admin_site.admin_view(view),
+        name=f"{opts.app_label}_{opts.model_name}_{route}",
+    )
+
+
+def stored_file_link(obj: Model, route: str, file: FieldFile) -> str:
+    """A link to the download view of `stored_file_path`, named after the file; "-" without one.
+    Never a link to MEDIA_URL."""
+    if not file:
+        return "-"
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_{route}", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, Path(file.name).name)
 
 
 def stored_file_response(file: FieldFile) -> FileResponse:

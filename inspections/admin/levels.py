@@ -1,5 +1,6 @@
 """Supplier inspection levels: moved by the switching rules as inspections are recorded; an
-officer approves reduced inspection or reinstates a discontinued supplier through the actions."""
+officer approves reduced inspection, returns a supplier from reduced to normal (irregular
+production or other conditions) or reinstates a discontinued supplier through the actions."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ class SupplierLevelAdmin(RoleAccess, ActionsByRole, ViewOnlyAdmin):
     ]
     readonly_fields = fields
     inlines = [SupplierLevelEventInline]
-    actions = ["approve_reduced", "reinstate"]
+    actions = ["approve_reduced", "return_to_normal", "reinstate"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("supplier")
@@ -67,6 +68,26 @@ class SupplierLevelAdmin(RoleAccess, ActionsByRole, ViewOnlyAdmin):
             level.refresh_from_db()  # the message names the new level
 
         return run_each(self, request, queryset, approve, "Reduced inspection approved")
+
+    @admin.action(
+        description="Return to normal inspection (irregular production or other conditions)"
+    )
+    @asks_first(
+        admin_forms.ReasonForm,
+        title="Return to normal inspection",
+        submit="Return to normal inspection",
+        warning=(
+            "Only a supplier on reduced inspection returns to normal, where samples are larger "
+            "again. Say what warrants it: production became irregular or delayed, or other "
+            "conditions call for normal inspection."
+        ),
+    )
+    def return_to_normal(self, request, queryset, *, reason: str) -> int:
+        def back_to_normal(level: SupplierLevel) -> None:
+            services.supplier_level_return_to_normal(level=level, actor=request.user, reason=reason)
+            level.refresh_from_db()  # the message names the new level
+
+        return run_each(self, request, queryset, back_to_normal, "Returned to normal inspection")
 
     @admin.action(description="Reinstate supplier (after corrective action)")
     @asks_first(

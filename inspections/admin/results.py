@@ -1,18 +1,17 @@
 """Inspections: recorded only through the inspector pages (`services.inspection_record`), so the
 panel shows them and their results read-only. The one thing done here is an officer's decision on
-conflicting results, through `services.inspection_conflict_decide`."""
+conflicting results, through `services.inspection_conflict_decide`; releasing a lot with an
+intended-use mismatch that way takes the officer's written override, as on the lot's page."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.contrib.admin.utils import flatten_fieldsets
 
-from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
+from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, run_each
+from procurement.admin.lots import asks_first_for_release
+from procurement.models import Lot
 
 from .. import admin_forms, services
 from ..models import (
@@ -23,7 +22,7 @@ from ..models import (
     Outcome,
     PanelResult,
 )
-from .common import ActionsByRole, RoleAccess, stored_file_response
+from .common import ActionsByRole, RoleAccess, stored_file_link, stored_file_path
 
 
 class ClassResultInline(RoleAccess, ViewOnlyInline):
@@ -124,45 +123,34 @@ class InspectionAdmin(RoleAccess, ActionsByRole, ViewOnlyAdmin):
 
     @admin.display(description="report")
     def report(self, inspection: Inspection) -> str:
-        if not inspection.report_file:
-            return "-"
-        url = reverse("admin:inspections_inspection_report", args=[inspection.pk])
-        name = inspection.report_file.name.rsplit("/", 1)[-1]
-        return format_html('<a href="{}">{}</a>', url, name)
+        return stored_file_link(inspection, "report", inspection.report_file)
 
     def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/report/",
-                self.admin_site.admin_view(self.report_view),
-                name="inspections_inspection_report",
-            ),
-            *super().get_urls(),
-        ]
-
-    def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """The lab report, to people who may view the inspection (there is no public URL)."""
-        inspection = self.get_object(request, unquote(object_id))
-        if inspection is None:
-            raise Http404("No such inspection.")
-        if not self.has_view_permission(request, inspection):
-            raise PermissionDenied
-        return stored_file_response(inspection.report_file)
+        # The lab report, to people who may view the inspection (there is no public URL).
+        return [stored_file_path(self, "report", "report_file"), *super().get_urls()]
 
     @admin.action(description="Decide on conflicting results")
-    @asks_first(
+    @asks_first_for_release(
         admin_forms.ConflictDecisionForm,
         title="Decide on conflicting inspection results",
         submit="Record the decision",
         warning=(
-            "A passing inspection followed a failed one. Decide what happens to the lot and say "
-            "why: the decision and your reason are recorded with the inspection and the lot."
+            "The lot's inspections disagree: one passed and another failed. Decide what happens "
+            "to the lot and say why: the decision and your reason are recorded with the "
+            "inspection and the lot."
         ),
+        lots=lambda inspections: Lot.objects.filter(pk__in=inspections.values("lot")),
     )
-    def decide_conflict(self, request, queryset, *, decision: str, reason: str) -> int:
+    def decide_conflict(
+        self, request, queryset, *, decision: str, reason: str, mismatch_override: str = ""
+    ) -> int:
         def decide(inspection: Inspection) -> None:
             services.inspection_conflict_decide(
-                inspection=inspection, actor=request.user, decision=decision, reason=reason
+                inspection=inspection,
+                actor=request.user,
+                decision=decision,
+                reason=reason,
+                mismatch_override=mismatch_override,
             )
 
         return run_each(self, request, queryset, decide, "Decided")

@@ -4,25 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspections', '0003_seed_standards_and_plans'),
+        ("inspections", "0003_seed_standards_and_plans"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='criterionresult',
-            name='comparison',
-            field=models.CharField(blank=True, choices=[('at_least', 'at least'), ('at_most', 'at most'), ('below', 'below')], max_length=10),
+            model_name="criterionresult",
+            name="comparison",
+            field=models.CharField(
+                blank=True,
+                choices=[("at_least", "at least"), ("at_most", "at most"), ("below", "below")],
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='criterionresult',
-            name='limit',
+            model_name="criterionresult",
+            name="limit",
             field=models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True),
         ),
         migrations.AddField(
-            model_name='criterionresult',
-            name='unit',
+            model_name="criterionresult",
+            name="unit",
             field=models.CharField(blank=True, max_length=30),
         ),
     ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -20,11 +21,11 @@ from .. import admin_forms, services
 from ..errors import DomainError
 from ..models import (
     Distribution,
-    IntendedUse,
     LocationKind,
     Lot,
     LotEvent,
     LotStatus,
+    PurchaseOrderLine,
     ReleaseBasis,
     StockBalance,
     StockMovement,
@@ -59,14 +60,6 @@ class NeedsTestFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _mismatch() -> Q:
-    """Lots whose order line has an intended-use mismatch (`PurchaseOrderLine`'s property)."""
-    return Q(order_line__intended_use=IntendedUse.MEDICAL) & (
-        Q(order_line__product__claimed_standard__isnull=True)
-        | Q(order_line__product__claimed_standard__is_medical=False)
-    )
-
-
 class MismatchFilter(admin.SimpleListFilter):
     title = "intended-use mismatch"
     parameter_name = "mismatch"
@@ -75,7 +68,7 @@ class MismatchFilter(admin.SimpleListFilter):
         return [("yes", "Yes"), ("no", "No")]
 
     def queryset(self, request, queryset):
-        mismatch = _mismatch()
+        mismatch = PurchaseOrderLine.intended_use_mismatch_q("order_line__")
         if self.value() == "yes":
             return queryset.filter(mismatch)
         if self.value() == "no":
@@ -139,16 +132,30 @@ MISMATCH_OVERRIDE_WARNING = (
 )
 
 
-def asks_first_for_release(form_class, *, title: str, submit: str, warning: str):
-    """`asks_first` for the release actions: when a selected lot has an intended-use mismatch,
-    the page says so and names the lots, next to the override field of `form_class`."""
+def asks_first_for_release(
+    form_class,
+    *,
+    title: str,
+    submit: str,
+    warning: str,
+    lots: Callable[[QuerySet], QuerySet[Lot]] = lambda lots: lots,
+):
+    """`asks_first` for the actions that may release lots: when a selected lot has an
+    intended-use mismatch, the page says so and names the lots, next to the override field of
+    `form_class`. `lots` gives the lots of the selected objects (for an action on lots, the
+    selection itself)."""
 
     def decorator(func):
         plain = asks_first(form_class, title=title, submit=submit, warning=warning)(func)
 
         @wraps(func)
         def action(model_admin, request, queryset):
-            mismatched = [str(lot) for lot in queryset.filter(_mismatch())]
+            mismatched = [
+                str(lot)
+                for lot in lots(queryset).filter(
+                    PurchaseOrderLine.intended_use_mismatch_q("order_line__")
+                )
+            ]
             if not mismatched:
                 return plain(model_admin, request, queryset)
             notice = MISMATCH_OVERRIDE_WARNING.format(

@@ -480,6 +480,89 @@ def test_an_officer_decides_on_conflicting_results_with_a_reason(
     assert event.reason.endswith("Accredited lab retest of 200 units passed")
 
 
+def _mismatched_conflict(make_lot, inspector) -> Inspection:
+    """Conflicting results on a lot ordered for medical use, certified only to KN95."""
+    kn95 = factories.StandardFactory(code="GB 2626 KN95", is_medical=False)
+    lot = make_lot(product=factories.ProductFactory(claimed_standard=kn95))
+    record(lot, inspector, measurements=with_failures(80, filtration_failures=2))
+    return record(lot, inspector, "second", measurements=good(80))
+
+
+def test_releasing_a_mismatched_lot_on_conflicting_results_needs_the_officers_override(
+    officer_client, officer, make_lot, inspector
+):
+    inspection = _mismatched_conflict(make_lot, inspector)
+    lot = inspection.lot
+    decide = {"decision": "release", "reason": "Accredited lab retest of 200 units passed"}
+
+    page = _act(officer_client, Inspection, "decide_conflict", [inspection])
+    refused = _act(officer_client, Inspection, "decide_conflict", [inspection], **decide)
+
+    content = page.content.decode()
+    assert "Intended-use mismatch: ordered for medical use" in content
+    assert f"Selected lots with this mismatch: {lot.lot_number}." in content
+    assert "Override of the intended-use mismatch (ministry officer)" in content
+    assert refused.template_name == "admin/procurement/action_form.html"
+    assert _messages(refused) == [
+        f"Lot {lot.lot_number} has an intended-use mismatch: ordered for medical use, certified "
+        "only to a non-medical standard. A ministry officer's written override is needed to "
+        "release it."
+    ]
+    assert refused.context["form"]["reason"].value() == decide["reason"]  # kept as typed
+    inspection.refresh_from_db()
+    lot.refresh_from_db()
+    assert (inspection.outcome, lot.status) == (Outcome.CONFLICT, LotStatus.ON_HOLD)
+
+    override = "No FFP2 available; KN95 accepted for ward use by the chief medical officer"
+    response = _act(
+        officer_client,
+        Inspection,
+        "decide_conflict",
+        [inspection],
+        **decide,
+        mismatch_override=override,
+    )
+
+    assert _messages(response) == [f"Decided: {inspection}."]
+    inspection.refresh_from_db()
+    lot.refresh_from_db()
+    assert (inspection.outcome, lot.status) == (Outcome.RELEASED, LotStatus.RELEASED)
+    release = lot.events.filter(to_status=LotStatus.RELEASED).get()
+    assert release.data["mismatch_override"] == override
+    assert release.actor == officer
+
+
+def test_the_decision_page_of_a_lot_without_a_mismatch_shows_no_mismatch_warning(
+    officer_client, make_lot, inspector
+):
+    inspection = _conflict(make_lot, inspector)
+
+    page = _act(officer_client, Inspection, "decide_conflict", [inspection]).content.decode()
+
+    assert "Intended-use mismatch" not in page
+    assert "one passed and another failed" in page
+
+
+def test_a_recall_is_refused_when_no_unit_left_the_warehouse(officer_client, make_lot, inspector):
+    inspection = _conflict(make_lot, inspector)
+
+    response = _act(
+        officer_client,
+        Inspection,
+        "decide_conflict",
+        [inspection],
+        decision="recall",
+        reason="Better safe",
+    )
+
+    assert _messages(response) == [
+        f"No unit of lot {inspection.lot.lot_number} ever left the warehouse: reject it instead "
+        "of recalling it."
+    ]
+    inspection.refresh_from_db()
+    assert inspection.outcome == Outcome.CONFLICT
+
+
 def test_rejecting_on_conflicting_results_rejects_the_lot(officer_client, make_lot, inspector):
     inspection = _conflict(make_lot, inspector)
 
@@ -632,6 +715,41 @@ def test_approving_reduced_inspection_needs_a_reason(officer_client):
     assert level.state == LevelState.NORMAL
 
 
+def test_an_officer_returns_a_supplier_from_reduced_to_normal_with_a_reason(
+    officer_client, officer
+):
+    level = _level(state=LevelState.REDUCED)
+    reason = "Production interrupted for six weeks: new line"
+
+    page = _act(officer_client, SupplierLevel, "return_to_normal", [level])
+    response = _act(officer_client, SupplierLevel, "return_to_normal", [level], reason=reason)
+
+    assert page.template_name == "admin/procurement/action_form.html"
+    assert "irregular" in page.content.decode()
+    level.refresh_from_db()
+    assert level.state == LevelState.NORMAL
+    event = level.events.get()
+    assert (event.from_state, event.to_state, event.actor, event.reason) == (
+        LevelState.REDUCED,
+        LevelState.NORMAL,
+        officer,
+        reason,
+    )
+    assert _messages(response) == [f"Returned to normal inspection: {level}."]
+
+
+def test_returning_to_normal_a_supplier_not_on_reduced_is_refused(officer_client):
+    level = _level(state=LevelState.TIGHTENED)
+
+    response = _act(officer_client, SupplierLevel, "return_to_normal", [level], reason="Irregular")
+
+    assert response.template_name == "admin/procurement/action_form.html"
+    assert _messages(response) == ["Only a supplier on reduced inspection can return to normal."]
+    level.refresh_from_db()
+    assert level.state == LevelState.TIGHTENED
+    assert not level.events.exists()
+
+
 def test_an_officer_reinstates_a_discontinued_supplier_on_tightened(officer_client, officer):
     level = _level(state=LevelState.DISCONTINUED)
 
@@ -675,7 +793,7 @@ def _deletable(model) -> set[str]:
 
 QUALITY_ACTIONS = {
     Inspection: {"decide_conflict"},
-    SupplierLevel: {"approve_reduced", "reinstate"},
+    SupplierLevel: {"approve_reduced", "return_to_normal", "reinstate"},
     Certificate: {"mark_verified", "mark_invalid", "mark_unverified"},
 }
 
@@ -879,3 +997,81 @@ def test_the_verification_status_is_read_only_on_the_certificate_page(officer_cl
         form.fields
     )
     assert "Unverified" in response.content.decode()
+
+
+def _verified(certificate: Certificate, actor) -> Certificate:
+    return services.certificate_set_verification(
+        certificate=certificate, actor=actor, status="verified", reason="Checked in NANDO"
+    )
+
+
+def _edit_data(certificate: Certificate, **changes) -> dict:
+    """The certificate's change form as posted, with `changes`."""
+    fields = {
+        "lot": certificate.lot_id,
+        "standard": certificate.standard_id,
+        "issuer": certificate.issuer,
+        "notified_body_number": certificate.notified_body_number,
+        "certificate_number": certificate.certificate_number,
+        "valid_until": certificate.valid_until or "",
+    }
+    return _certificate_data(**{**fields, **changes})
+
+
+@pytest.mark.parametrize("user_fixture", ["inspector", "officer"])
+def test_a_verified_certificates_fields_change_only_after_marking_it_unverified(
+    client, request, make_lot, user_fixture
+):
+    user = request.getfixturevalue(user_fixture)
+    certificate = _verified(_certificate(make_lot(), valid_until="2030-12-31"), user)
+    change_url = _url(Certificate, "change", certificate.pk)
+    client.force_login(user)
+
+    page = client.get(change_url)
+    posted = client.post(change_url, _edit_data(certificate, valid_until="2035-06-30"))
+
+    form = page.context["adminform"].form
+    assert not {"product", "lot", "standard", "issuer", "valid_until", "file"} & set(form.fields)
+    content = page.content.decode()
+    assert "first mark it unverified" in content
+    assert 'value="mark_unverified"' in content
+    assert posted.status_code == 302
+    certificate.refresh_from_db()
+    assert str(certificate.valid_until) == "2030-12-31"
+
+    _act(client, Certificate, "mark_unverified", [certificate], reason="Wrong expiry typed")
+    page = client.get(change_url)
+    posted = client.post(change_url, _edit_data(certificate, valid_until="2035-06-30"))
+
+    assert "valid_until" in page.context["adminform"].form.fields
+    assert "first mark it unverified" not in page.content.decode()
+    assert posted.status_code == 302
+    certificate.refresh_from_db()
+    assert str(certificate.valid_until) == "2035-06-30"
+    assert certificate.verification_status == VerificationStatus.UNVERIFIED
+    assert certificate.events.last().reason == "Wrong expiry typed"
+
+
+def test_an_invalid_certificate_is_read_only_too_and_its_file_stays_a_download_link(
+    officer_client, officer, make_lot
+):
+    upload = SimpleUploadedFile("ce.pdf", PDF, content_type="application/pdf")
+    certificate = _certificate(make_lot(), file=upload)
+    services.certificate_set_verification(
+        certificate=certificate, actor=officer, status="invalid", reason="Body withdrawn"
+    )
+
+    page = officer_client.get(_url(Certificate, "change", certificate.pk))
+
+    content = page.content.decode()
+    assert "This certificate is invalid" in content
+    assert f'href="{_url(Certificate, "file", certificate.pk)}"' in content
+    assert "/media/" not in content
+    assert page.context["adminform"].form.fields == {}
+
+
+def test_a_certificate_without_a_file_has_nothing_to_stream(officer_client, make_lot):
+    certificate = _certificate(make_lot())
+
+    assert officer_client.get(_url(Certificate, "file", certificate.pk)).status_code == 404
+    assert officer_client.get(_url(Certificate, "file", 999_999)).status_code == 404

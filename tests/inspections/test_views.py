@@ -383,6 +383,24 @@ def test_the_rapid_test_panel_is_required(client, officer, inspector, rapid_test
     assert not Inspection.objects.exists()
 
 
+@pytest.mark.parametrize("count", ["1000001", "-1"])
+def test_a_panel_count_out_of_bounds_is_a_form_error(
+    client, officer, inspector, rapid_test_standard, count
+):
+    lot = _rapid_test_lot(officer, rapid_test_standard)
+    client.force_login(inspector)
+    panel = {
+        "true_positives": count, "false_negatives": "70",
+        "true_negatives": "98", "false_positives": "2",
+    }  # fmt: skip
+
+    response = client.post(_record_url(lot), _post_data(**panel))
+
+    assert response.status_code == 200
+    assert "true_positives" in response.context["form"].errors
+    assert not Inspection.objects.exists()
+
+
 def test_an_officer_may_record_an_inspection(client, officer, make_lot):
     client.force_login(officer)
 
@@ -464,6 +482,72 @@ def test_the_queue_lists_lots_awaiting_a_first_and_a_second_inspection(client, i
     assert "Record second inspection" in content
 
 
+def _awaiting_override(make_lot, inspector) -> Inspection:
+    """An accepted lot ordered for medical use, certified only to KN95: it waits in quarantine."""
+    kn95 = factories.StandardFactory(code="GB 2626 KN95", is_medical=False)
+    lot = make_lot(product=factories.ProductFactory(claimed_standard=kn95))
+    return record(lot, inspector, measurements=good(80))
+
+
+def _needing_recall(make_lot, officer, inspector, hospital) -> Inspection:
+    """A lot in use on documents whose failure is confirmed after units reached a hospital."""
+    lot = make_lot()
+    procurement.lot_release(lot=lot, actor=officer, basis=ReleaseBasis.DOCUMENTS, reason="ICU")
+    procurement.distribution_dispatch(lot=lot, hospital=hospital, quantity=10, actor=officer)
+    record(lot, inspector, measurements=with_failures(80, filtration_failures=2))
+    return record(lot, inspector, "second", measurements=with_failures(80, filtration_failures=2))
+
+
+def test_the_queue_lists_lots_awaiting_an_override_and_lots_needing_a_recall(
+    client, officer, inspector, make_lot, hospital
+):
+    waiting = make_lot()
+    accepted = _awaiting_override(make_lot, inspector)
+    confirmed = _needing_recall(make_lot, officer, inspector, hospital)
+    client.force_login(inspector)
+
+    response = client.get(reverse("inspections:queue"))
+
+    assert accepted.outcome == Outcome.AWAITING_OVERRIDE
+    assert confirmed.outcome == Outcome.RECALL_REQUIRED
+    assert [row.lot for row in response.context["first_rows"]] == [waiting]
+    assert response.context["second_rows"] == []
+    [override] = response.context["override_rows"]
+    assert (override.lot, override.inspection_id) == (accepted.lot, accepted.pk)
+    [recall] = response.context["recall_rows"]
+    assert (recall.lot, recall.inspection_id) == (confirmed.lot, confirmed.pk)
+    content = response.content.decode()
+    assert "Accepted, awaiting an officer's override (intended-use mismatch)" in content
+    assert "Needing a recall (a ministry officer starts it)" in content
+    for inspection in (accepted, confirmed):
+        assert reverse("inspections:detail", args=[inspection.pk]) in content
+        assert _record_url(inspection.lot) not in content  # nothing more to inspect
+    assert 'href="#override"' in content
+    assert 'href="#recall"' in content
+
+
+def test_a_lot_with_a_first_inspection_is_not_awaiting_a_first_one(
+    client, officer, inspector, make_lot
+):
+    untested = make_lot()
+    procurement.lot_release(
+        lot=untested, actor=officer, basis=ReleaseBasis.DOCUMENTS, reason="Emergency"
+    )
+    # Accepted while in use: the lot stays released on documents, and is inspected now.
+    inspected = make_lot()
+    procurement.lot_release(
+        lot=inspected, actor=officer, basis=ReleaseBasis.DOCUMENTS, reason="Emergency"
+    )
+    record(inspected, inspector, measurements=good(80))
+    _awaiting_override(make_lot, inspector)  # quarantined, with a first inspection
+    client.force_login(inspector)
+
+    response = client.get(reverse("inspections:queue"))
+
+    assert [row.lot for row in response.context["first_rows"]] == [untested]
+    assert list(selectors.lots_awaiting_first_inspection()) == [untested]
+
+
 def test_the_second_inspection_list_is_oldest_failure_first_and_drops_settled_lots(
     inspector, officer, make_lot
 ):
@@ -502,6 +586,23 @@ def test_the_inspector_start_page_links_each_lot_to_the_record_page(client, insp
     assert "Record inspection" in content
     assert f"{reverse('inspections:queue')}#second" in content
     assert "Quarantined" in content
+
+
+def test_the_start_page_and_the_queue_render_their_lots_with_the_same_table(
+    client, inspector, make_lot
+):
+    make_lot()
+    client.force_login(inspector)
+    table = "inspections/_queue_table.html"
+
+    start = client.get(reverse("inspector_home"))
+    queue = client.get(reverse("inspections:queue"))
+
+    assert table in [t.name for t in start.templates]
+    assert table in [t.name for t in queue.templates]
+    content = start.content.decode()
+    for section in ("second", "override", "recall"):
+        assert f"{reverse('inspections:queue')}#{section}" in content
 
 
 # ---------------------------------------------------------------------------------------------
@@ -560,26 +661,29 @@ def test_a_disposed_lot_shows_no_form(client, officer, make_lot):
 # Query counts stay flat
 
 
-def _grow(inspector, make_lot, count: int) -> None:
+def _grow(officer, inspector, make_lot, hospital, count: int) -> None:
+    """Lots for every section of the queue."""
     for _ in range(count):
         make_lot()
         record(make_lot(), inspector, measurements=with_failures(80, filtration_failures=2))
+        _awaiting_override(make_lot, inspector)
+        _needing_recall(make_lot, officer, inspector, hospital)
 
 
 def test_the_queue_runs_a_fixed_number_of_queries(
-    client, inspector, make_lot, django_assert_max_num_queries
+    client, officer, inspector, make_lot, hospital, django_assert_max_num_queries
 ):
     client.force_login(inspector)
-    _grow(inspector, make_lot, 1)
+    _grow(officer, inspector, make_lot, hospital, 1)
     with CaptureQueriesContext(connection) as baseline:
         assert client.get(reverse("inspections:queue")).status_code == 200
 
-    _grow(inspector, make_lot, 5)
+    _grow(officer, inspector, make_lot, hospital, 5)
 
     with django_assert_max_num_queries(len(baseline.captured_queries)):
         response = client.get(reverse("inspections:queue"))
-    assert len(response.context["first_rows"]) == 6
-    assert len(response.context["second_rows"]) == 6
+    for section in ("first", "second", "override", "recall"):
+        assert len(response.context[f"{section}_rows"]) == 6, section
 
 
 def test_the_record_and_inspection_pages_run_a_fixed_number_of_queries(
