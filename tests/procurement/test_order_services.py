@@ -287,3 +287,25 @@ def test_a_lot_number_taken_by_a_concurrent_receipt_gives_a_clear_error(officer,
         )
 
     assert not Shipment.objects.filter(reference="AWB-9").exists()
+
+
+def test_the_mismatch_rule_for_querysets_agrees_with_the_property(officer):
+    from procurement.models import PurchaseOrderLine
+
+    kn95 = factories.StandardFactory(code="GB 2626 KN95", is_medical=False)
+    ffp2 = factories.StandardFactory(code="EN 149 FFP2", is_medical=True)
+    mismatched = factories.placed_order(
+        actor=officer, product=factories.ProductFactory(claimed_standard=kn95),
+        required_standard=ffp2,
+    ).lines.get()  # fmt: skip
+    fine = factories.placed_order(actor=officer).lines.get()
+    unclaimed = factories.placed_order(
+        actor=officer, product=factories.ProductFactory(claimed_standard=None),
+        required_standard=ffp2,
+    ).lines.get()  # fmt: skip
+
+    flagged = set(PurchaseOrderLine.objects.filter(PurchaseOrderLine.intended_use_mismatch_q()))
+
+    assert flagged == {mismatched, unclaimed}
+    assert all(line.intended_use_mismatch for line in flagged)
+    assert not fine.intended_use_mismatch
