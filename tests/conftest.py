@@ -44,6 +44,13 @@ def _tasks_run_in_process():
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The production hasher costs a few hundred ms per user created or signed in; tests make
+    many. Nothing here tests hashing strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_mail_and_static_for_tests(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -41,12 +41,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Five users per load with the production hasher would cost seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _a_development_database(settings):
     # The demo loads only with DEBUG on (as `make demo` runs it) or when forced; pytest-django
     # turns DEBUG off, so the tests of the story turn it back on. The guard's tests turn it off.
