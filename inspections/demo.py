@@ -43,7 +43,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
@@ -203,10 +202,7 @@ def load_demo(
     Refuses (`DemoRefused`, nothing written) exactly when `procurement.demo.load_demo` does. All
     in one transaction: a failure leaves nothing half-loaded (or half-removed).
     """
-    if not (settings.DEBUG or force):
-        # procurement.demo.load_demo refuses the same way; checked here first because the reset
-        # of the quality side runs before it.
-        raise DemoRefused(supply.NOT_DEBUG_REFUSAL)
+    supply.check_may_load(force=force)  # before the quality side's reset, not only in supply's
     with transaction.atomic():
         supply.check_nothing_to_take_over()
         if reset:

@@ -402,8 +402,7 @@ def load_demo(
     database holds a non-demo hospital with a demo code or a non-demo account with a demo role
     username. All in one transaction: a failure leaves nothing half-loaded (or half-removed).
     """
-    if not (settings.DEBUG or force):
-        raise DemoRefused(NOT_DEBUG_REFUSAL)
+    check_may_load(force=force)
     with transaction.atomic():
         check_nothing_to_take_over()
         if reset:
@@ -418,6 +417,12 @@ def load_demo(
 
 def demo_is_loaded() -> bool:
     return PurchaseOrder.objects.filter(reference=ORDER_REFERENCE).exists()
+
+
+def check_may_load(*, force: bool) -> None:
+    """Raise `DemoRefused` without DEBUG or `force`: the demo publishes its password."""
+    if not (settings.DEBUG or force):
+        raise DemoRefused(NOT_DEBUG_REFUSAL)
 
 
 def check_nothing_to_take_over() -> None:
