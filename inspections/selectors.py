@@ -91,12 +91,6 @@ def unit_criteria(lot: Lot) -> QuerySet[Criterion]:
     return criteria_for(lot).filter(basis=CriterionBasis.PER_UNIT)
 
 
-def lot_inspections(lot: Lot) -> QuerySet[Inspection]:
-    return lot.inspections.prefetch_related("classes", "results__criterion").select_related(
-        "standard", "recorded_by"
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # The inspector's queue (added after the module's imports were settled: the extra names these
 # functions need are imported where they are used)

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from procurement import services as procurement
 from procurement.errors import IllegalTransition, InvalidInput
-from procurement.models import Lot, LotStatus, MovementKind, PurchaseOrder, ReleaseBasis
+from procurement.models import Lot, LotStatus, PurchaseOrder, ReleaseBasis
 from procurement.roles import Role, require_role
+from procurement.selectors import lot_was_dispatched
 
 from . import sampling, selectors, switching
 from .models import (
@@ -365,17 +366,13 @@ def _after_first_failure(inspection: Inspection, lot: Lot, actor) -> tuple[str, 
 def _after_confirmed_failure(inspection: Inspection, lot: Lot, actor) -> tuple[str, str]:
     if lot.status in (LotStatus.REJECTED, LotStatus.RECALLED):
         return Outcome.RECORDED, f"The lot is {lot.get_status_display().lower()} already."
-    if _was_dispatched(lot):
+    if lot_was_dispatched(lot):
         reason = f"{_summary(inspection)}: units are at hospitals; a recall is required."
         procurement.lot_hold(lot=lot, actor=actor, reason=reason)
         return Outcome.RECALL_REQUIRED, reason
     reason = f"{_summary(inspection)}: the failure is confirmed; no unit left the warehouse."
     procurement.lot_reject(lot=lot, actor=actor, reason=reason)
     return Outcome.REJECTED, reason
-
-
-def _was_dispatched(lot: Lot) -> bool:
-    return lot.movements.filter(kind=MovementKind.DISPATCH).exists()
 
 
 def _set_outcome(inspection: Inspection, outcome: str, actor, reason: str) -> None:
@@ -416,7 +413,7 @@ def inspection_conflict_decide(
             procurement.lot_reject(lot=lot, actor=actor, reason=note)
             outcome = Outcome.REJECTED
         else:
-            if not _was_dispatched(lot):
+            if not lot_was_dispatched(lot):
                 raise IllegalTransition(
                     f"No unit of lot {lot.lot_number} ever left the warehouse: reject it instead "
                     "of recalling it."

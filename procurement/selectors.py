@@ -17,6 +17,7 @@ from .models import (
     LocationKind,
     Lot,
     LotStatus,
+    MovementKind,
     StockBalance,
     StockMovement,
 )
@@ -61,17 +62,14 @@ def distributions_for_user(user) -> QuerySet[Distribution]:
     )
 
 
-def hospital_stock_on_hand(hospital: Hospital) -> QuerySet[StockBalance]:
-    """What a hospital holds now, per lot (only lots it still holds)."""
-    return (
-        StockBalance.objects.filter(location__hospital=hospital, quantity__gt=0)
-        .select_related("lot__order_line__product")
-        .order_by("lot__expires_on", "lot__lot_number")
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Stock
+
+
+def lot_was_dispatched(lot: Lot) -> bool:
+    """Whether any unit of the lot ever left the warehouse for a hospital: what separates a
+    rejection (never) from a recall (some did)."""
+    return lot.movements.filter(kind=MovementKind.DISPATCH).exists()
 
 
 def lots_awaiting_inspection() -> QuerySet[Lot]:

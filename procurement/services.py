@@ -46,7 +46,7 @@ from .models import (
     lot_may_move,
 )
 from .roles import Role, require_role
-from .selectors import ledger_violations, user_may_act_for_hospital
+from .selectors import ledger_violations, lot_was_dispatched, user_may_act_for_hospital
 
 # ---------------------------------------------------------------------------------------------
 # Checks other apps add without procurement importing them (the dependency runs one way:
@@ -424,7 +424,7 @@ def lot_reject(*, lot: Lot, actor, reason: str) -> Lot:
         lot = _lock_lot(lot)
         if lot.status == LotStatus.REJECTED:
             return lot
-        if _lot_was_dispatched(lot):
+        if lot_was_dispatched(lot):
             raise IllegalTransition(
                 f"Units of lot {lot.lot_number} have reached hospitals; it must be recalled, "
                 "not rejected."
@@ -441,7 +441,7 @@ def lot_recall(*, lot: Lot, actor, reason: str) -> Lot:
         lot = _lock_lot(lot)
         if lot.status == LotStatus.RECALLED:
             return lot
-        if not _lot_was_dispatched(lot):
+        if not lot_was_dispatched(lot):
             raise IllegalTransition(
                 f"No unit of lot {lot.lot_number} ever left the warehouse; reject it instead "
                 "of recalling it."
@@ -601,10 +601,6 @@ def _lock_lot(lot: Lot) -> Lot:
         .select_related("order_line__product__claimed_standard")
         .get(pk=lot.pk)
     )
-
-
-def _lot_was_dispatched(lot: Lot) -> bool:
-    return lot.movements.filter(kind=MovementKind.DISPATCH).exists()
 
 
 def _units_at_hospitals(lot: Lot) -> int:
