@@ -41,6 +41,15 @@ class LotPlan:
         return self.classes[defect_class].sample_size
 
 
+def next_stage(stages: set[str]) -> str:
+    """The stage a lot's next inspection must have: first, then second, then further ones."""
+    if InspectionStage.FIRST not in stages:
+        return InspectionStage.FIRST
+    if InspectionStage.SECOND not in stages:
+        return InspectionStage.SECOND
+    return InspectionStage.FURTHER
+
+
 def inspection_plan_for(category: str) -> InspectionPlan:
     """The category's plan; categories without a seeded plan get the defaults (level II)."""
     plan = InspectionPlan.objects.filter(category=category).first()

@@ -128,21 +128,21 @@ def _check_header(data: InspectionInput) -> None:
 
 
 def _check_stage(lot: Lot, stage: str) -> None:
+    """Inspections come first, second, then further ones: the stage must be the next expected."""
     if lot.status == LotStatus.DISPOSED:
         raise IllegalTransition(f"Lot {lot.lot_number} is disposed; it can no longer be inspected.")
-    stages = set(lot.inspections.values_list("stage", flat=True))
-    if stage == InspectionStage.FIRST and InspectionStage.FIRST in stages:
-        raise IllegalTransition(
-            f"Lot {lot.lot_number} already has a first inspection; record a second or further one."
-        )
-    if stage == InspectionStage.SECOND and InspectionStage.FIRST not in stages:
-        raise IllegalTransition(f"Lot {lot.lot_number} has no first inspection yet.")
-    if stage == InspectionStage.SECOND and InspectionStage.SECOND in stages:
-        raise IllegalTransition(
-            f"Lot {lot.lot_number} already has a second inspection; record a further one."
-        )
-    if stage == InspectionStage.FURTHER and InspectionStage.SECOND not in stages:
-        raise IllegalTransition(f"Lot {lot.lot_number} has no second inspection yet.")
+    expected = selectors.next_stage(set(lot.inspections.values_list("stage", flat=True)))
+    if stage == expected:
+        return
+    if stage == InspectionStage.FIRST:
+        why = "already has a first inspection; record a second or further one"
+    elif stage == InspectionStage.SECOND and expected == InspectionStage.FIRST:
+        why = "has no first inspection yet"
+    elif stage == InspectionStage.SECOND:
+        why = "already has a second inspection; record a further one"
+    else:
+        why = "has no second inspection yet"
+    raise IllegalTransition(f"Lot {lot.lot_number} {why}.")
 
 
 def _findings(lot: Lot, plan: selectors.LotPlan, data: InspectionInput) -> list[_Finding]:

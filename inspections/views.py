@@ -181,7 +181,7 @@ def inspection_record_page(request: HttpRequest, lot_id: int) -> HttpResponse:
         lot=lot,
         criteria=criteria,
         units_by_class={cls: plan.units_for(cls) for cls in DefectClass.values},
-        initial={"stage": next_stage({i.stage for i in earlier})},
+        initial={"stage": selectors.next_stage({i.stage for i in earlier})},
     )
     if request.method == "POST" and form.is_valid():
         inspection = _record(request, form)
@@ -205,15 +205,6 @@ def inspection_record_page(request: HttpRequest, lot_id: int) -> HttpResponse:
         "disposed": lot.status == LotStatus.DISPOSED,
     }
     return render_page(request, "inspections/record.html", context, current=PAGE)
-
-
-def next_stage(stages: set[str]) -> str:
-    """The stage the lot's next inspection is expected to be: first, then second, then further."""
-    if InspectionStage.FIRST not in stages:
-        return InspectionStage.FIRST
-    if InspectionStage.SECOND not in stages:
-        return InspectionStage.SECOND
-    return InspectionStage.FURTHER
 
 
 def _record(request: HttpRequest, form: InspectionForm) -> Inspection | None:

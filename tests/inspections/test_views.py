@@ -22,7 +22,7 @@ from inspections.models import (
     SupplierLevel,
     Verdict,
 )
-from inspections.views import next_stage
+from inspections.selectors import next_stage
 from procurement import services as procurement
 from procurement.models import IntendedUse, Lot, LotStatus, ReleaseBasis
 from tests import factories
