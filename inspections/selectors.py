@@ -120,46 +120,35 @@ def with_latest_inspection(lots: QuerySet[Lot]) -> QuerySet[Lot]:
     )
 
 
-def lots_awaiting_second_inspection() -> QuerySet[Lot]:
-    """Lots on hold whose latest inspection is a failed first inspection: they need a second
-    one. Longest waiting first (the failed inspection's recording time), with the latest
-    inspection annotated as in `with_latest_inspection`."""
-
-    lots = Lot.objects.filter(status=LotStatus.ON_HOLD).select_related(
+def _lots_whose_latest_inspection(status: str, **latest) -> QuerySet[Lot]:
+    """Lots in a status whose latest inspection matches (`stage`, `verdict`, `outcome`), with the
+    latest inspection annotated and what the queue tables show joined in; longest waiting (since
+    that inspection) first."""
+    lots = Lot.objects.filter(status=status).select_related(
         "order_line__product__claimed_standard", "shipment__order__supplier"
     )
     return (
         with_latest_inspection(lots)
-        .filter(latest_stage=InspectionStage.FIRST, latest_verdict=Verdict.REJECTED)
+        .filter(**{f"latest_{field}": value for field, value in latest.items()})
         .order_by("latest_recorded_at", "lot_number")
     )
 
 
-def _latest_outcome() -> Subquery:
-    latest = Inspection.objects.filter(lot=OuterRef("pk")).order_by("-recorded_at", "-pk")
-    return Subquery(latest.values("outcome")[:1])
+def lots_awaiting_second_inspection() -> QuerySet[Lot]:
+    """Lots on hold after a failed first inspection: they need a second one."""
+    return _lots_whose_latest_inspection(
+        LotStatus.ON_HOLD, stage=InspectionStage.FIRST, verdict=Verdict.REJECTED
+    )
 
 
 def lots_needing_recall() -> QuerySet[Lot]:
     """Lots on hold whose latest inspection found units at hospitals: an officer starts a recall."""
-    return (
-        Lot.objects.filter(status=LotStatus.ON_HOLD)
-        .annotate(latest_outcome=_latest_outcome())
-        .filter(latest_outcome=Outcome.RECALL_REQUIRED)
-        .select_related("order_line__product", "shipment__order__supplier")
-        .order_by("received_at", "lot_number")
-    )
+    return _lots_whose_latest_inspection(LotStatus.ON_HOLD, outcome=Outcome.RECALL_REQUIRED)
 
 
 def lots_awaiting_override() -> QuerySet[Lot]:
     """Quarantined lots that passed but are mismatched: an officer's written override decides."""
-    return (
-        Lot.objects.filter(status=LotStatus.QUARANTINED)
-        .annotate(latest_outcome=_latest_outcome())
-        .filter(latest_outcome=Outcome.AWAITING_OVERRIDE)
-        .select_related("order_line__product", "shipment__order__supplier")
-        .order_by("received_at", "lot_number")
-    )
+    return _lots_whose_latest_inspection(LotStatus.QUARANTINED, outcome=Outcome.AWAITING_OVERRIDE)
 
 
 def lots_awaiting_first_inspection() -> QuerySet[Lot]:

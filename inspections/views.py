@@ -70,23 +70,16 @@ class QueueSection:
 def _sections() -> dict[str, QueueSection]:
     """The queue's lists in the order shown; the page's context names each list's page, rows and
     page links after its key (`first_page`, `first_rows`, `first_links`...)."""
-
-    def with_latest(lots: QuerySet[Lot]) -> QuerySet[Lot]:
-        # The table flags an intended-use mismatch, which reads the product's claimed standard.
-        return selectors.with_latest_inspection(lots).select_related(
-            "order_line__product__claimed_standard"
-        )
-
     return {
         "first": QueueSection("page", selectors.lots_awaiting_first_inspection(), "received_at"),
         "second": QueueSection(
             "second_page", selectors.lots_awaiting_second_inspection(), "latest_recorded_at"
         ),
         "override": QueueSection(
-            "override_page", with_latest(selectors.lots_awaiting_override()), "latest_recorded_at"
+            "override_page", selectors.lots_awaiting_override(), "latest_recorded_at"
         ),
         "recall": QueueSection(
-            "recall_page", with_latest(selectors.lots_needing_recall()), "latest_recorded_at"
+            "recall_page", selectors.lots_needing_recall(), "latest_recorded_at"
         ),
     }
 
