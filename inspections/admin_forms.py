@@ -13,7 +13,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminFileWidget
 from django.urls import reverse
 
-from procurement.admin_forms import ReasonForm, _mismatch_override_field
+from procurement.admin_forms import ReasonForm, mismatch_override_field
 
 from . import sampling
 from .models import Certificate, InspectionPlan
@@ -155,5 +155,5 @@ class ConflictDecisionForm(ReasonForm):
         ],
         widget=forms.RadioSelect,
     )
-    mismatch_override = _mismatch_override_field()
+    mismatch_override = mismatch_override_field()
     field_order = ["decision", "reason", "mismatch_override"]

@@ -58,7 +58,7 @@ class EvidenceForm(forms.Form):
 MISMATCH_OVERRIDE_LABEL = "Override of the intended-use mismatch (ministry officer)"
 
 
-def _mismatch_override_field() -> forms.CharField:
+def mismatch_override_field() -> forms.CharField:
     return forms.CharField(
         label=MISMATCH_OVERRIDE_LABEL,
         required=False,
@@ -74,13 +74,13 @@ def _mismatch_override_field() -> forms.CharField:
 class ReleaseOnDocumentsForm(ReasonForm):
     """An emergency release: the reason, and an officer's override of a use mismatch if any."""
 
-    mismatch_override = _mismatch_override_field()
+    mismatch_override = mismatch_override_field()
 
 
 class ReleaseOnInspectionForm(EvidenceForm):
     """A release on inspection: the evidence, and an officer's override of a use mismatch."""
 
-    mismatch_override = _mismatch_override_field()
+    mismatch_override = mismatch_override_field()
 
 
 KEEP_DATE_HELP = "Leave blank to keep each lot's current date."

@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
 
-from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, run_each
-from procurement.admin.lots import asks_first_for_release
+from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
+from procurement.admin.lots import warns_of_mismatch
 from procurement.models import Lot
 
 from .. import admin_forms, services
@@ -130,16 +130,16 @@ class InspectionAdmin(RoleAccess, ActionsByRole, ViewOnlyAdmin):
         return [stored_file_path(self, "report", "report_file"), *super().get_urls()]
 
     @admin.action(description="Decide on conflicting results")
-    @asks_first_for_release(
+    @asks_first(
         admin_forms.ConflictDecisionForm,
         title="Decide on conflicting inspection results",
         submit="Record the decision",
-        warning=(
+        warning=warns_of_mismatch(
             "The lot's inspections disagree: one passed and another failed. Decide what happens "
             "to the lot and say why: the decision and your reason are recorded with the "
-            "inspection and the lot."
+            "inspection and the lot.",
+            lots=lambda inspections: Lot.objects.filter(pk__in=inspections.values("lot")),
         ),
-        lots=lambda inspections: Lot.objects.filter(pk__in=inspections.values("lot")),
     )
     def decide_conflict(
         self, request, queryset, *, decision: str, reason: str, mismatch_override: str = ""

@@ -15,6 +15,7 @@ from functools import wraps
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -93,13 +94,20 @@ def input_page(
     return TemplateResponse(request, "admin/procurement/action_form.html", context)
 
 
-def asks_first(form_class, *, title: str, submit: str, warning: str = ""):
+def asks_first(
+    form_class,
+    *,
+    title: str,
+    submit: str,
+    warning: str | Callable[[QuerySet], str] = "",
+):
     """Turn an action that needs input into one that asks for it on an intermediate page.
 
     The page posts back to the changelist with `action`, the `_selected_action` ids and
     `apply`; only then does the wrapped action run, with the form's cleaned data as keywords.
     When the wrapped action returns 0 (the service refused every selected object), the page is
     shown again with the refusals and the input as typed, so a written reason is not lost.
+    `warning` may depend on the selection: a function of the queryset.
     """
 
     def decorator(func):
@@ -118,7 +126,7 @@ def asks_first(form_class, *, title: str, submit: str, warning: str = ""):
                 submit=submit,
                 queryset=queryset,
                 action=func.__name__,
-                warning=warning,
+                warning=warning(queryset) if callable(warning) else warning,
             )
 
         return action

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -132,43 +131,24 @@ MISMATCH_OVERRIDE_WARNING = (
 )
 
 
-def asks_first_for_release(
-    form_class,
-    *,
-    title: str,
-    submit: str,
-    warning: str,
-    lots: Callable[[QuerySet], QuerySet[Lot]] = lambda lots: lots,
-):
-    """`asks_first` for the actions that may release lots: when a selected lot has an
-    intended-use mismatch, the page says so and names the lots, next to the override field of
-    `form_class`. `lots` gives the lots of the selected objects (for an action on lots, the
-    selection itself)."""
+def warns_of_mismatch(
+    warning: str, *, lots: Callable[[QuerySet], QuerySet[Lot]] = lambda selected: selected
+) -> Callable[[QuerySet], str]:
+    """The warning of an action that may release lots, led by a notice naming the selected lots
+    with an intended-use mismatch (they need the form's override field). `lots` gives the lots of
+    the selected objects; for an action on lots, the selection itself."""
 
-    def decorator(func):
-        plain = asks_first(form_class, title=title, submit=submit, warning=warning)(func)
+    def text(selected: QuerySet) -> str:
+        rule = PurchaseOrderLine.intended_use_mismatch_q("order_line__")
+        mismatched = [str(lot) for lot in lots(selected).filter(rule)]
+        if not mismatched:
+            return warning
+        notice = MISMATCH_OVERRIDE_WARNING.format(
+            mismatch=MISMATCH_WARNING, lots=", ".join(mismatched)
+        )
+        return f"{notice} {warning}"
 
-        @wraps(func)
-        def action(model_admin, request, queryset):
-            mismatched = [
-                str(lot)
-                for lot in lots(queryset).filter(
-                    PurchaseOrderLine.intended_use_mismatch_q("order_line__")
-                )
-            ]
-            if not mismatched:
-                return plain(model_admin, request, queryset)
-            notice = MISMATCH_OVERRIDE_WARNING.format(
-                mismatch=MISMATCH_WARNING, lots=", ".join(mismatched)
-            )
-            warned = asks_first(
-                form_class, title=title, submit=submit, warning=f"{notice} {warning}"
-            )(func)
-            return warned(model_admin, request, queryset)
-
-        return action
-
-    return decorator
+    return text
 
 
 def _warehouse_units():
@@ -326,11 +306,11 @@ class LotAdmin(admin.ModelAdmin):
     # Actions: each calls one service per selected lot.
 
     @admin.action(description="Release on documents (emergency)", permissions=["change"])
-    @asks_first_for_release(
+    @asks_first(
         admin_forms.ReleaseOnDocumentsForm,
         title="Emergency release on documents",
         submit="Release on documents",
-        warning=(
+        warning=warns_of_mismatch(
             "An emergency release on documents alone: the lots may be dispatched at once, but "
             "each still needs a test (an inspection) and is listed as needing one until then. "
             "Say why the release cannot wait."
@@ -376,11 +356,11 @@ class LotAdmin(admin.ModelAdmin):
         return run_each(self, request, queryset, correct, "Dates corrected")
 
     @admin.action(description="Release on accepted inspection", permissions=["change"])
-    @asks_first_for_release(
+    @asks_first(
         admin_forms.ReleaseOnInspectionForm,
         title="Release on an accepted inspection",
         submit="Release",
-        warning="Give the inspection or laboratory report the release rests on.",
+        warning=warns_of_mismatch("Give the inspection or laboratory report the release rests on."),
     )
     def release_on_inspection(
         self, request, queryset, *, reason: str, mismatch_override: str = ""
