@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "procurement.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -158,11 +159,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    # Re-queue e-mails whose task never ran (broker down) or whose worker died mid-send.
+    "outbox-sweep": {
+        "task": "procurement.tasks.outbox_sweep_task",
+        "schedule": env.float("OUTBOX_SWEEP_INTERVAL_SECONDS", default=120),
+    },
     "ledger-check-nightly": {
         "task": "procurement.tasks.ledger_check_task",
         "schedule": env.float("LEDGER_CHECK_INTERVAL_SECONDS", default=24 * 60 * 60),
     },
 }
+
+# The right-hand side of outgoing Message-IDs (stable per message, so receivers drop duplicates).
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="tracker.ministry.example")
 
 # Who hears about ledger violations found by the nightly check.
 MINISTRY_ALERT_EMAILS = env.list("MINISTRY_ALERT_EMAILS", default=["quality@ministry.example"])

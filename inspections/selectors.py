@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from procurement.models import Lot, LotStatus
-from procurement.selectors import lots_awaiting_inspection
+from procurement.selectors import hospitals_for_user, lots_awaiting_inspection
 
 from . import sampling
 from .models import (
+    Complaint,
+    ComplaintStatus,
     Criterion,
     CriterionBasis,
     DefectClass,
@@ -154,3 +156,36 @@ def lots_awaiting_override() -> QuerySet[Lot]:
 def lots_awaiting_first_inspection() -> QuerySet[Lot]:
     """Lots waiting for inspection (quarantined or in use on documents) with no first one yet."""
     return lots_awaiting_inspection().exclude(inspections__stage=InspectionStage.FIRST)
+
+
+# ---------------------------------------------------------------------------------------------
+# Complaints
+
+
+def complaints_for_user(user) -> QuerySet[Complaint]:
+    """Complaints the user may see: all for ministry roles, their hospitals' for hospital staff
+    (scoped by `procurement.selectors.hospitals_for_user`, like deliveries), newest first."""
+    return Complaint.objects.filter(hospital__in=hospitals_for_user(user)).select_related(
+        "lot__order_line__product", "hospital", "distribution", "reported_by"
+    )
+
+
+def lots_with_inspection_requested() -> QuerySet[Lot]:
+    """Lots an officer asked to be inspected because of a complaint, still waiting: no
+    inspection recorded since the request, and the complaint not closed. Longest waiting first,
+    annotated with `requested_at` (the earliest waiting request)."""
+    waiting = Complaint.objects.filter(
+        inspection_requested_at__isnull=False,
+        status=ComplaintStatus.INVESTIGATING,
+    ).exclude(lot__inspections__recorded_at__gte=F("inspection_requested_at"))
+    first_request = (
+        waiting.filter(lot=OuterRef("pk"))
+        .order_by("inspection_requested_at")
+        .values("inspection_requested_at")[:1]
+    )
+    return (
+        Lot.objects.filter(pk__in=waiting.values("lot"))
+        .annotate(requested_at=Subquery(first_request))
+        .select_related("order_line__product__claimed_standard", "shipment__order__supplier")
+        .order_by("requested_at", "lot_number")
+    )

@@ -1,6 +1,7 @@
-"""Upload checks shared by inspection reports and certificates."""
+"""Upload checks: inspection reports and certificates, and photos sent with complaints."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -11,4 +12,36 @@ def validate_report_file_size(upload) -> None:
         raise ValidationError(
             f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
             f"{MAX_UPLOAD_BYTES // 1_048_576} MB."
+        )
+
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+def validate_photo(upload) -> None:
+    """A complaint photo: a real JPEG, PNG or WebP image (read by Pillow, not judged by its name)
+    of at most 8 MB, enough for a phone camera's picture."""
+    from PIL import Image, UnidentifiedImageError
+
+    if upload.size > MAX_PHOTO_BYTES:
+        raise ValidationError(
+            _("The photo is %(size).1f MB; the limit is %(limit)d MB.")
+            % {"size": upload.size / 1_048_576, "limit": MAX_PHOTO_BYTES // 1_048_576}
+        )
+    position = upload.tell() if hasattr(upload, "tell") else 0
+    try:
+        with Image.open(upload) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(
+            _("The photo could not be read as an image. Use a JPEG, PNG or WebP picture.")
+        ) from error
+    finally:
+        upload.seek(position)
+    if image_format not in PHOTO_FORMATS:
+        raise ValidationError(
+            _("A %(format)s image is not accepted. Use a JPEG, PNG or WebP picture.")
+            % {"format": image_format}
         )

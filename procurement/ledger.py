@@ -9,6 +9,7 @@ StockBalance.quantity is the last line of defence.
 from __future__ import annotations
 
 from django.db.models import F
+from django.utils.translation import gettext
 
 from .errors import InsufficientStock, InvalidInput
 from .models import (
@@ -67,7 +68,7 @@ def movement_record(
 ) -> StockMovement:
     """Append one movement and update both balances. Must run inside a transaction."""
     if quantity <= 0:
-        raise InvalidInput("The quantity must be a whole number above zero.")
+        raise InvalidInput(gettext("The quantity must be a whole number above zero."))
     if from_location is not None:
         _draw(lot=lot, location=from_location, quantity=quantity)
     _add(lot=lot, location=to_location, quantity=quantity)
@@ -87,8 +88,13 @@ def _draw(*, lot: Lot, location: Location, quantity: int) -> None:
     available = balance.quantity if balance else 0
     if quantity > available:
         raise InsufficientStock(
-            f"{location.name} holds {available:,} units of lot {lot.lot_number}; "
-            f"{quantity:,} were asked for."
+            gettext("%(place)s holds %(available)s units of lot %(lot)s; %(asked)s were asked for.")
+            % {
+                "place": location.name,
+                "available": f"{available:,}",
+                "lot": lot.lot_number,
+                "asked": f"{quantity:,}",
+            }
         )
     StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") - quantity)
 

@@ -7,9 +7,11 @@ append-only ledger (`StockMovement`) with a per-location balance (`StockBalance`
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -305,6 +307,7 @@ class LotEvent(models.Model):
         CONSUMED = "consumed", _("Consumed")
         DATES_CORRECTED = "dates_corrected", _("Dates corrected")
         RETURNED = "returned", _("Returned from hospital")
+        RECEIPT_CONFIRMED = "receipt_confirmed", _("Receipt confirmed by hospital")
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -517,14 +520,118 @@ class Distribution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     note = models.CharField(max_length=200, blank=True)
+    # Filled once, by the hospital, through `distribution_confirm_receipt`.
+    quantity_received = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    receipt_remark = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-dispatched_at", "-pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gt=0), name="distribution_quantity_positive"
-            )
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="dispatched", confirmed_at__isnull=True, quantity_received__isnull=True)
+                    | Q(status="confirmed", confirmed_at__isnull=False, quantity_received__isnull=False)
+                ),
+                name="distribution_confirmed_iff_received_quantity",
+            ),
         ]
+        indexes = [models.Index(fields=["hospital", "status"])]
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.lot} to {self.hospital.code}"
+
+    @property
+    def discrepancy(self) -> int | None:
+        """Units received minus units dispatched (negative: fewer arrived); None until confirmed."""
+        if self.quantity_received is None:
+            return None
+        return self.quantity_received - self.quantity
+
+    @staticmethod
+    def discrepancy_q() -> Q:
+        """Confirmed deliveries where the hospital counted a different quantity."""
+        return Q(status="confirmed") & ~Q(quantity_received=F("quantity"))
+
+
+class UserPreference(models.Model):
+    """What a signed-in user chose for themselves: for now the language of pages and e-mails.
+
+    No row (or an empty language) means: the language of the user's hospital, else the browser's.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language or 'default'}"
+
+
+class OutboundEmailStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed for good")
+
+
+class OutboundEmail(models.Model):
+    """An e-mail on its way out (the outbox rule): written in the same transaction as the change
+    that causes it, already rendered in the recipient's language, and sent by a Celery task after
+    commit. `key` is stable, so a retry never makes a second message with a new identity: the
+    Message-ID is derived from it."""
+
+    key = models.CharField(max_length=200, unique=True)
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    status = models.CharField(
+        max_length=10,
+        choices=OutboundEmailStatus.choices,
+        default=OutboundEmailStatus.PENDING,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempt_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} -> {', '.join(self.to)} ({self.status})"
+
+    @property
+    def key_digest(self) -> str:
+        """A short, header-safe fingerprint of the key, for the Message-ID."""
+        return hashlib.sha256(self.key.encode()).hexdigest()[:20]
+
+
+class OutboundEmailAttempt(models.Model):
+    """One try at handing an outbound e-mail to the mail server, and what came of it."""
+
+    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="attempts")
+    at = models.DateTimeField(auto_now_add=True)
+    succeeded = models.BooleanField()
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.email_id} at {self.at:%Y-%m-%d %H:%M}: {'ok' if self.succeeded else 'failed'}"

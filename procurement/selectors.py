@@ -20,6 +20,7 @@ from .models import (
     MovementKind,
     StockBalance,
     StockMovement,
+    UserPreference,
 )
 from .roles import Role, has_role
 
@@ -225,4 +226,25 @@ def hospitals_stock_on_hand(hospitals) -> QuerySet[StockBalance]:
             F("lot__expires_on").asc(nulls_last=True),
             "lot__lot_number",
         )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Language
+
+
+def user_language(user) -> str | None:
+    """The language a user reads pages and e-mails in: their own choice, else (hospital staff)
+    their first hospital's language, else None (the browser's or the site default decides)."""
+    if user is None or not user.is_authenticated:
+        return None
+    chosen = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    if chosen:
+        return chosen
+    return (
+        hospitals_for_user(user)
+        .filter(memberships__user=user)
+        .order_by("name")
+        .values_list("language", flat=True)
+        .first()
     )

@@ -20,9 +20,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from . import ledger
-from .errors import IllegalTransition, InvalidInput
+from . import ledger, outbox
+from .errors import IllegalTransition, InvalidInput, NotPermitted
 from .models import (
     ORDER_TRANSITIONS,
     Distribution,
@@ -43,6 +44,7 @@ from .models import (
     Standard,
     StockMovement,
     Supplier,
+    UserPreference,
     lot_may_move,
 )
 from .roles import Role, require_role
@@ -685,8 +687,11 @@ def stock_consume(*, lot: Lot, hospital: Hospital, quantity: int, actor) -> None
         lot = _lock_lot(lot)
         if lot.status in NO_CONSUMPTION_STATUSES:
             raise IllegalTransition(
-                f"Lot {lot.lot_number} is {lot.get_status_display().lower()}: stop using it. "
-                "Units already used are reported in the reply to the recall notice."
+                _(
+                    "Lot %(lot)s is %(status)s: stop using it. Units already used are reported "
+                    "in the reply to the recall notice."
+                )
+                % {"lot": lot.lot_number, "status": lot.get_status_display().lower()}
             )
         ledger.movement_record(
             lot=lot,
@@ -736,6 +741,88 @@ def stock_return_from_hospital(
             data={"hospital": hospital.code, "quantity": quantity, "reference": reference},
         )
     return movement
+
+
+def distribution_confirm_receipt(
+    *, distribution: Distribution, quantity_received: int, actor, remark: str = ""
+) -> Distribution:
+    """The hospital confirms a delivery with the number of units that actually arrived.
+
+    A difference from what was dispatched is a discrepancy: it needs a remark (what happened),
+    is kept on the delivery for the ministry to see and mailed to the ministry's quality desk.
+    The ledger is not changed here: where the missing units went is the ministry's to settle.
+    A delivery is confirmed once.
+    """
+    if not user_may_act_for_hospital(actor, distribution.hospital):
+        raise NotPermitted("Only staff of the receiving hospital can confirm this delivery.")
+    if quantity_received is None or quantity_received < 0:
+        raise InvalidInput(_("The quantity received must be a whole number, zero or more."))
+    remark = (remark or "").strip()
+    if quantity_received != distribution.quantity and not remark:
+        raise InvalidInput(
+            _(
+                "%(received)s units differs from the %(sent)s dispatched: say what happened "
+                "(for example: two cartons missing, one carton crushed)."
+            )
+            % {"received": f"{quantity_received:,}", "sent": f"{distribution.quantity:,}"}
+        )
+    with transaction.atomic():
+        distribution = (
+            Distribution.objects.select_for_update(of=("self",))
+            .select_related("lot", "hospital")
+            .get(pk=distribution.pk)
+        )
+        if distribution.status == Distribution.Status.CONFIRMED:
+            raise IllegalTransition(
+                _("This delivery was already confirmed on %(date)s.")
+                % {"date": f"{timezone.localtime(distribution.confirmed_at):%Y-%m-%d %H:%M}"}
+            )
+        distribution.status = Distribution.Status.CONFIRMED
+        distribution.quantity_received = quantity_received
+        distribution.confirmed_at = timezone.now()
+        distribution.confirmed_by = actor
+        distribution.receipt_remark = remark
+        distribution.save(
+            update_fields=[
+                "status",
+                "quantity_received",
+                "confirmed_at",
+                "confirmed_by",
+                "receipt_remark",
+            ]
+        )
+        _lot_event(
+            distribution.lot,
+            LotEvent.Kind.RECEIPT_CONFIRMED,
+            actor=actor,
+            reason=remark,
+            data={
+                "distribution": distribution.pk,
+                "hospital": distribution.hospital.code,
+                "dispatched": distribution.quantity,
+                "received": quantity_received,
+                "discrepancy": distribution.discrepancy,
+            },
+        )
+        if distribution.discrepancy:
+            outbox.email_enqueue(
+                key=f"receipt-discrepancy-{distribution.pk}",
+                to=settings.MINISTRY_ALERT_EMAILS,
+                template="receipt_discrepancy",
+                context={"distribution": distribution, "actor": actor},
+                language=settings.LANGUAGE_CODE,
+            )
+    return distribution
+
+
+def user_language_set(*, user, language: str) -> UserPreference:
+    """Remember the language a user reads pages and e-mails in ("" = their hospital's)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise InvalidInput(f"Unknown language {language!r}.")
+    preference, _created = UserPreference.objects.update_or_create(
+        user=user, defaults={"language": language}
+    )
+    return preference
 
 
 # ---------------------------------------------------------------------------------------------

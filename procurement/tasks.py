@@ -2,10 +2,22 @@
 
 from celery import shared_task
 
-from . import services
+from . import outbox, services
 
 
 @shared_task
 def ledger_check_task() -> int:
     """Nightly: check the stock ledger and alert the ministry on violations."""
     return services.ledger_check_report()
+
+
+@shared_task(ignore_result=True)
+def email_deliver_task(email_id: int) -> str:
+    """Send one queued e-mail (the outbox row decides whether it is still due)."""
+    return outbox.email_deliver(email_id=email_id)
+
+
+@shared_task(ignore_result=True)
+def outbox_sweep_task() -> int:
+    """Every few minutes: re-queue e-mails that were never picked up."""
+    return outbox.emails_sweep()

@@ -86,7 +86,8 @@ class HospitalFactory(factory.django.DjangoModelFactory):
     city = "Utrecht"
     region = "Utrecht"
     contact_email = factory.LazyAttribute(lambda h: f"pharmacy@{h.code.lower()}.example")
-    language = "nl"
+    # Staff pages follow the hospital's language; tests read English unless they ask for Dutch.
+    language = "en"
 
 
 class HospitalMembershipFactory(factory.django.DjangoModelFactory):

@@ -1,5 +1,6 @@
-"""Writes of the quality side: recording an inspection with its computed verdict, the decisions
-that follow for the lot, the supplier's inspection level, and certificate verification.
+"""Writes about lots and what they are judged by: recording an inspection with its computed
+verdict, the decisions that follow for the lot, the supplier's inspection level, and
+certificate verification.
 
 Decisions on the lot go through `procurement.services` (hold, release, reject); this module only
 decides which to call. Everything happens in one transaction with the inspection's rows.
@@ -22,8 +23,8 @@ from procurement.models import Lot, LotStatus, PurchaseOrder, ReleaseBasis
 from procurement.roles import Role, require_role
 from procurement.selectors import lot_was_dispatched
 
-from . import sampling, selectors, switching
-from .models import (
+from .. import sampling, selectors, switching
+from ..models import (
     Certificate,
     CertificateEvent,
     ClassResult,

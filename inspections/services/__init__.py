@@ -1,0 +1,37 @@
+"""Every write of the quality side, by subject: `lots` (inspections, the decisions they take,
+supplier levels, certificates) and `complaints` (problems hospitals report). Callers import from
+here: `from inspections import services; services.inspection_record(...)`."""
+
+from .complaints import (
+    complaint_close,
+    complaint_escalate,
+    complaint_report,
+)
+from .lots import (
+    InspectionInput,
+    Panel,
+    certificate_set_verification,
+    inspection_conflict_decide,
+    inspection_record,
+    refuse_discontinued_supplier,
+    refuse_release_on_dead_documents,
+    supplier_level_approve_reduced,
+    supplier_level_reinstate,
+    supplier_level_return_to_normal,
+)
+
+__all__ = [
+    "InspectionInput",
+    "Panel",
+    "certificate_set_verification",
+    "complaint_close",
+    "complaint_escalate",
+    "complaint_report",
+    "inspection_conflict_decide",
+    "inspection_record",
+    "refuse_discontinued_supplier",
+    "refuse_release_on_dead_documents",
+    "supplier_level_approve_reduced",
+    "supplier_level_reinstate",
+    "supplier_level_return_to_normal",
+]

@@ -1,0 +1,143 @@
+"""The e-mail outbox: how an e-mail leaves the system without ever being lost or sent from inside
+a transaction (ARCHITECTURE.md, rule 5).
+
+`email_enqueue` writes an `OutboundEmail` row, already rendered in the recipient's language, in
+the caller's transaction, and asks Celery to deliver it once that transaction commits. The task
+calls `email_deliver`, which claims the row with a conditional UPDATE (so two workers never both
+send it), sends it outside any transaction and records the attempt. `emails_sweep` (Celery beat)
+re-queues rows whose task never ran or whose worker died mid-send: a broker outage delays an
+e-mail, it does not lose it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OutboundEmail, OutboundEmailAttempt, OutboundEmailStatus
+
+log = logging.getLogger(__name__)
+
+# A claimed row whose worker has not reported back after this long is assumed dead.
+CLAIM_EXPIRES_AFTER = dt.timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+
+
+def email_enqueue(
+    *, key: str, to: Iterable[str], template: str, context: dict, language: str
+) -> OutboundEmail | None:
+    """Queue an e-mail rendered from `emails/<template>_subject.txt` and `..._body.txt` in
+    `language`. Call inside the transaction of the change that causes it.
+
+    `key` identifies the message for good: queuing the same key twice keeps the first row (and
+    returns it), so a retried request never mails twice. No recipients: nothing is queued.
+    """
+    recipients = sorted({address.strip() for address in to if address and address.strip()})
+    if not recipients:
+        return None
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}_subject.txt", context)
+        body = render_to_string(f"emails/{template}_body.txt", context)
+    email, created = OutboundEmail.objects.get_or_create(
+        key=key,
+        defaults={
+            "to": recipients,
+            "subject": " ".join(subject.split())[:255],
+            "body": body.strip() + "\n",
+            "language": language,
+        },
+    )
+    if created:
+        _deliver_after_commit(email.pk)
+    return email
+
+
+def _deliver_after_commit(email_id: int) -> None:
+    from .tasks import email_deliver_task
+
+    def send_task() -> None:
+        try:
+            email_deliver_task.delay(email_id)
+        except Exception:  # the broker is down: the sweeper picks the row up later
+            log.warning("could not queue e-mail %s; the sweeper will retry", email_id)
+
+    transaction.on_commit(send_task)
+
+
+def email_deliver(*, email_id: int) -> str:
+    """Send one queued e-mail if it is due and nobody else holds it; returns its status after.
+
+    Runs outside any transaction: the claim is one conditional UPDATE, the SMTP call happens
+    with no database lock held, and the outcome is a second UPDATE plus an attempt row.
+    """
+    now = timezone.now()
+    claimed = OutboundEmail.objects.filter(
+        _claimable(now), pk=email_id
+    ).update(status=OutboundEmailStatus.SENDING, claimed_at=now)  # fmt: skip
+    if not claimed:
+        return OutboundEmail.objects.filter(pk=email_id).values_list("status", flat=True).first()
+    email = OutboundEmail.objects.get(pk=email_id)
+    try:
+        _message(email).send(fail_silently=False)
+    except Exception as error:  # any failure of the mail server is recorded, then retried
+        return _record_failure(email, error)
+    OutboundEmailAttempt.objects.create(email=email, succeeded=True)
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=OutboundEmailStatus.SENT, sent_at=timezone.now(), attempt_count=email.attempt_count + 1
+    )
+    return OutboundEmailStatus.SENT
+
+
+def _claimable(now: dt.datetime) -> Q:
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    pending = Q(status=OutboundEmailStatus.PENDING) & due
+    abandoned = Q(status=OutboundEmailStatus.SENDING, claimed_at__lt=now - CLAIM_EXPIRES_AFTER)
+    return pending | abandoned
+
+
+def _message(email: OutboundEmail) -> EmailMessage:
+    # A stable Message-ID: a receiver that gets a retried message twice can drop the copy.
+    domain = settings.EMAIL_MESSAGE_ID_DOMAIN
+    return EmailMessage(
+        subject=email.subject,
+        body=email.body,
+        to=email.to,
+        headers={"Message-ID": f"<outbox-{email.pk}-{email.key_digest}@{domain}>"},
+    )
+
+
+def _record_failure(email: OutboundEmail, error: Exception) -> str:
+    attempts = email.attempt_count + 1
+    OutboundEmailAttempt.objects.create(email=email, succeeded=False, error=repr(error)[:2000])
+    if attempts >= MAX_ATTEMPTS:
+        status, next_at = OutboundEmailStatus.FAILED, None
+        log.error("e-mail %s failed for good after %s attempts: %r", email.pk, attempts, error)
+    else:
+        # 1, 2, 4, 8... minutes: a mail server back within the hour gets everything.
+        status = OutboundEmailStatus.PENDING
+        next_at = timezone.now() + dt.timedelta(minutes=2 ** (attempts - 1))
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=status, attempt_count=attempts, next_attempt_at=next_at, claimed_at=None
+    )
+    return status
+
+
+def emails_sweep() -> int:
+    """Queue a delivery task for every e-mail that is due and unclaimed (or whose claim expired);
+    returns how many. Beat runs it every few minutes."""
+    from .tasks import email_deliver_task
+
+    due = list(
+        OutboundEmail.objects.filter(_claimable(timezone.now())).values_list("pk", flat=True)
+    )
+    for email_id in due:
+        email_deliver_task.delay(email_id)
+    return len(due)
