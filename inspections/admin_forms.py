@@ -18,7 +18,13 @@ from procurement.admin_forms import ReasonForm, mismatch_override_field
 from . import sampling
 from .models import Certificate, InspectionPlan
 
-__all__ = ["CertificateAdminForm", "ConflictDecisionForm", "InspectionPlanForm", "ReasonForm"]
+__all__ = [
+    "CertificateAdminForm",
+    "ConflictDecisionForm",
+    "InspectionPlanForm",
+    "ReasonForm",
+    "ResolutionForm",
+]
 
 AQL_FIELDS = ("aql_critical", "aql_major", "aql_minor")
 
@@ -157,3 +163,14 @@ class ConflictDecisionForm(ReasonForm):
     )
     mismatch_override = mismatch_override_field()
     field_order = ["decision", "reason", "mismatch_override"]
+
+
+class ResolutionForm(forms.Form):
+    """What was found and done about a complaint; the hospital reads it."""
+
+    resolution = forms.CharField(
+        label="Resolution",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60, "required": True}),
+        help_text="Shown to the hospital that reported: what was found and what was done.",
+    )

@@ -75,6 +75,11 @@ def _sections() -> dict[str, QueueSection]:
         "second": QueueSection(
             "second_page", selectors.lots_awaiting_second_inspection(), "latest_recorded_at"
         ),
+        "complaint": QueueSection(
+            "complaint_page",
+            selectors.with_latest_inspection(selectors.lots_with_inspection_requested()),
+            "requested_at",
+        ),
         "override": QueueSection(
             "override_page", selectors.lots_awaiting_override(), "latest_recorded_at"
         ),
@@ -87,7 +92,8 @@ def _sections() -> dict[str, QueueSection]:
 @role_page(PAGE)
 def inspection_queue(request: HttpRequest) -> HttpResponse:
     """Lots awaiting a first inspection (oldest receipt first), lots on hold after a failed
-    first inspection awaiting the second (longest waiting first), and lots whose inspection
+    first inspection awaiting the second (longest waiting first), lots an officer asked to be
+    inspected because of a hospital's complaint, and lots whose inspection
     leaves the next step to a ministry officer: accepted but awaiting the override of an
     intended-use mismatch, and failed with units at hospitals, needing a recall."""
     now = timezone.now()

@@ -91,7 +91,9 @@ def email_deliver(*, email_id: int) -> str:
         return _record_failure(email, error)
     OutboundEmailAttempt.objects.create(email=email, succeeded=True)
     OutboundEmail.objects.filter(pk=email.pk).update(
-        status=OutboundEmailStatus.SENT, sent_at=timezone.now(), attempt_count=email.attempt_count + 1
+        status=OutboundEmailStatus.SENT,
+        sent_at=timezone.now(),
+        attempt_count=email.attempt_count + 1,
     )
     return OutboundEmailStatus.SENT
 

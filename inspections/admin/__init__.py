@@ -4,10 +4,11 @@ Standards get their criteria; inspection plans are edited with levels and AQLs f
 tables only. Inspections, supplier levels and their events are read-only: they change through the
 services, reached from the inspector pages or from the actions here (an officer's decision on
 conflicting results, approving reduced inspection, reinstating a supplier, verifying a
-certificate), each asking for the reason it records. A service's refusal is shown as it is.
+certificate, acting on a hospital's complaint), each asking for the reason it records. A
+service's refusal is shown as it is.
 Uploaded reports and certificates are served only by admin views that check view permission.
 """
 
-from . import certificates, levels, results, standards
+from . import certificates, complaints, levels, results, standards
 
-__all__ = ["certificates", "levels", "results", "standards"]
+__all__ = ["certificates", "complaints", "levels", "results", "standards"]

@@ -7,11 +7,14 @@ from django.contrib import admin
 from ..models import (
     Distribution,
     LotEvent,
+    OutboundEmail,
+    OutboundEmailAttempt,
     StockBalance,
     StockMovement,
 )
 from .common import (
     ViewOnlyAdmin,
+    ViewOnlyInline,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -53,6 +56,23 @@ class StockBalanceAdmin(ViewOnlyAdmin):
     search_fields = ["lot__lot_number", "location__name"]
 
 
+class DiscrepancyFilter(admin.SimpleListFilter):
+    """Deliveries a hospital confirmed with a different quantity than was dispatched."""
+
+    title = "receipt"
+    parameter_name = "discrepancy"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "with a discrepancy"), ("unconfirmed", "not confirmed yet")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(Distribution.discrepancy_q())
+        if self.value() == "unconfirmed":
+            return queryset.filter(status=Distribution.Status.DISPATCHED)
+        return queryset
+
+
 @admin.register(Distribution)
 class DistributionAdmin(ViewOnlyAdmin):
     list_display = [
@@ -62,13 +82,75 @@ class DistributionAdmin(ViewOnlyAdmin):
         "hospital",
         "quantity",
         "status",
+        "quantity_received",
+        "discrepancy",
         "dispatched_by",
     ]
-    list_filter = ["status", "lot__status", ("hospital", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "status",
+        DiscrepancyFilter,
+        "lot__status",
+        ("hospital", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["lot__order_line__product", "hospital", "dispatched_by"]
     search_fields = ["lot__lot_number", "hospital__code", "hospital__name", "note"]
     date_hierarchy = "dispatched_at"
+    fields = [
+        "lot",
+        "hospital",
+        "quantity",
+        "dispatched_at",
+        "dispatched_by",
+        "note",
+        "status",
+        "quantity_received",
+        "discrepancy",
+        "confirmed_at",
+        "confirmed_by",
+        "receipt_remark",
+    ]
+    readonly_fields = fields
 
     @admin.display(description="product", ordering="lot__order_line__product__name")
     def product(self, distribution: Distribution):
         return distribution.lot.order_line.product
+
+    @admin.display(description="difference")
+    def discrepancy(self, distribution: Distribution) -> str:
+        difference = distribution.discrepancy
+        return "-" if not difference else f"{difference:+,}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The e-mail outbox: view only (a failed e-mail is visible here; the sweeper retries)
+
+
+class OutboundEmailAttemptInline(ViewOnlyInline):
+    model = OutboundEmailAttempt
+    fields = ["at", "succeeded", "error"]
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ViewOnlyAdmin):
+    list_display = ["created_at", "subject", "recipients", "language", "status", "attempt_count"]
+    list_filter = ["status", "language"]
+    search_fields = ["subject", "key", "to"]
+    date_hierarchy = "created_at"
+    fields = [
+        "key",
+        "to",
+        "subject",
+        "body",
+        "language",
+        "status",
+        "created_at",
+        "claimed_at",
+        "next_attempt_at",
+        "sent_at",
+        "attempt_count",
+    ]
+    inlines = [OutboundEmailAttemptInline]
+
+    @admin.display(description="to")
+    def recipients(self, email: OutboundEmail) -> str:
+        return ", ".join(email.to)

@@ -1,0 +1,36 @@
+"""Data: ministry officers may look at outgoing e-mails and their attempts (delivery trouble)."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+CODENAMES = ["view_outboundemail", "view_outboundemailattempt"]
+
+
+def forwards(apps, schema_editor):
+    app_config = apps.get_app_config("procurement")
+    app_config.models_module = True  # a migration's app stub lacks it; create_permissions asks
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="ministry officer")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="procurement", codename__in=CODENAMES)
+    )
+
+
+def backwards(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group in Group.objects.filter(name="ministry officer"):
+        group.permissions.remove(
+            *Permission.objects.filter(
+                content_type__app_label="procurement", codename__in=CODENAMES
+            )
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("procurement", "0006_distribution_receipt_preference_outbox")]
+
+    operations = [migrations.RunPython(forwards, backwards)]
