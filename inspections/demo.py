@@ -6,6 +6,9 @@ then, in the same transaction and through `inspections.services` acting as the d
 
 * records the KN95 respirator's product certificate: GB 2626 KN95 (a non-medical standard), a
   made-up issuer, valid for a year, unverified;
+* has the ``nurse`` report the complaint from the ward through the hospital form's service: at
+  HOSP-001 the masks of KN95-2003-A do not close (a fit problem), and the ``officer`` asks for an
+  inspection from it (the inspections below answer that request);
 * inspects each of the five KN95 lots (KN95-2003-A..E) against the standard the order required,
   EN 149 FFP2, at a made-up test laboratory: a faulty filter membrane lets 40 of the 800 sampled
   units filter only 82-91 % (the limit is 94 %); every other criterion passes. Each lot goes on
@@ -25,8 +28,9 @@ per lot and stage); the other per-unit criteria as counts of nonconforming units
 Loading is idempotent: when the supply story is loaded and a demo lot has an inspection, nothing
 is written. A database holding the supply story of an earlier version of the demo (no
 inspections yet) gets the inspections on top. `load_demo(reset=True)` removes the quality-side
-rows of the demo (inspections of demo lots with their results and events, the demo suppliers'
-inspection levels, certificates of demo products and lots) and then lets `procurement.demo` reset
+rows of the demo (complaints about demo lots and their e-mails, inspections of demo lots with
+their results and events, the demo suppliers' inspection levels, certificates of demo products
+and lots) and then lets `procurement.demo` reset
 the supply side, and loads everything again.
 
 The refusals are `procurement.demo`'s: without DEBUG (or `force=True`), or when a hospital code or
@@ -50,9 +54,11 @@ from django.utils import timezone
 
 from procurement import demo as supply
 from procurement.models import (
+    Distribution,
     LocationKind,
     Lot,
     LotStatus,
+    OutboundEmail,
     Product,
     Role,
     Standard,
@@ -64,6 +70,9 @@ from .models import (
     Certificate,
     CertificateEvent,
     ClassResult,
+    Complaint,
+    ComplaintCategory,
+    ComplaintEvent,
     CriterionResult,
     Inspection,
     InspectionEvent,
@@ -82,6 +91,16 @@ DemoRefused = supply.DemoRefused
 
 # ---------------------------------------------------------------------------------------------
 # The figures of the story
+
+# The complaint from the ward (SCENARIO.md), reported by the nurse at her first hospital.
+COMPLAINT_HOSPITAL = "HOSP-001"
+COMPLAINT_DESCRIPTION = (
+    "If those masks do not close properly, the virus particles can simply pass. We do not use "
+    "them. On the ICU the staff could not get a seal: the nose clip does not hold and the straps "
+    "leave a gap at the cheeks, also after a fit check."
+)
+COMPLAINT_UNITS = 2_400
+COMPLAINT_REQUEST = "Fit complaint from the ICU of HOSP-001: test the KN95 lots now."
 
 CERTIFICATE_ISSUER = "Jiangmen Lumiguard Certification Centre"
 CERTIFICATE_NUMBER = "LGC-GB2626-2020-03417"
@@ -128,6 +147,7 @@ class DemoSummary:
     rejected: tuple[str, ...]
     levels: tuple[tuple[str, str, str], ...]  # (supplier, category label, level label)
     certificates: tuple[str, ...]
+    complaints: tuple[str, ...]
 
 
 def demo_products() -> QuerySet[Product]:
@@ -183,6 +203,12 @@ def demo_summary(supply_summary: supply.DemoSummary, *, already_loaded: bool) ->
             f"{c.valid_until or 'further notice'}, {c.get_verification_status_display().lower()}"
             for c in demo_certificates().select_related("standard")
         ),
+        complaints=tuple(
+            f"#{c.pk} {c.get_category_display().lower()}, lot {c.lot.lot_number} at "
+            f"{c.hospital.code}, {c.quantity_affected:,} units "
+            f"({c.get_status_display().lower()})"
+            for c in demo_complaints().select_related("lot", "hospital").order_by("pk")
+        ),
     )
 
 
@@ -229,12 +255,40 @@ def _load_story() -> None:
     )
     masks = _story_lots(supply.ORDER_REFERENCE, supply.LOT_NUMBERS)
     ensure_certificate(masks[0].product)
+    report_complaint(masks[0])
     for stage in STAGES:
         for lot in masks:
             inspect_respirators(lot, stage, actor=inspector)
     for stage in STAGES:
         for lot in _story_lots(supply.RAPID_ORDER_REFERENCE, supply.RAPID_LOT_NUMBERS):
             inspect_rapid_tests(lot, stage, actor=inspector)
+
+
+def report_complaint(lot: Lot) -> Complaint:
+    """The nurse reports that the masks do not close; the officer asks for an inspection."""
+    nurse, officer = (
+        supply.ensure_user(next(user for user in supply.DEMO_USERS if user.username == name))
+        for name in ("nurse", "officer")
+    )
+    delivery = Distribution.objects.get(lot=lot, hospital__code=COMPLAINT_HOSPITAL)
+    complaint = services.complaint_report(
+        distribution=delivery,
+        category=ComplaintCategory.FIT,
+        description=COMPLAINT_DESCRIPTION,
+        quantity_affected=COMPLAINT_UNITS,
+        actor=nurse,
+    )
+    return services.complaint_escalate(
+        complaint=complaint,
+        actor=officer,
+        reason=COMPLAINT_REQUEST,
+        hold_lot=False,
+        request_inspection=True,
+    )
+
+
+def demo_complaints() -> QuerySet[Complaint]:
+    return Complaint.objects.filter(lot__in=supply.demo_lots())
 
 
 def _story_lots(order_reference: str, lot_numbers: Sequence[str]) -> list[Lot]:
@@ -353,7 +407,18 @@ def reset_inspections() -> int:
     inspections = demo_inspections()
     certificates = demo_certificates()
     levels = demo_levels()
+    complaints = demo_complaints()
+    complaint_ids = list(complaints.values_list("pk", flat=True))
     querysets: list[QuerySet] = [
+        OutboundEmail.objects.filter(
+            key__in=[
+                services.complaint_email_key(pk, email)
+                for pk in complaint_ids
+                for email in services.COMPLAINT_EMAILS
+            ]
+        ),
+        ComplaintEvent.objects.filter(complaint__in=complaint_ids),
+        complaints,
         SupplierLevelEvent.objects.filter(Q(level__in=levels) | Q(inspection__in=inspections)),
         levels,
         CriterionResult.objects.filter(inspection__in=inspections),
@@ -381,7 +446,8 @@ def _delete(queryset: QuerySet) -> int:
 SEES = {
     "officer": (
         "Ministry overview: lots by status (3 KN95 lots on hold awaiting a recall, 4 lots "
-        "rejected), links into the ministry panel at /admin/"
+        "rejected), links into the ministry panel at /admin/ (the nurse's complaint under "
+        "Complaints, a receipt discrepancy under Distributions)"
     ),
     "inspector": (
         "Inspection queues at /inspections/queue/, empty: every demo lot failed a first and a "
@@ -390,6 +456,10 @@ SEES = {
     "clerk": (
         "Warehouse: no stock to dispatch (every demo lot is on hold or rejected) and the latest "
         "dispatches"
+    ),
+    "nurse": (
+        "Hospital portal for HOSP-001 and HOSP-011: a delivery to confirm, KN95 lots on hold "
+        "(stop using), the complaint about the masks that do not close, stock on hand"
     ),
 }
 
@@ -405,6 +475,7 @@ def summary_lines(summary: DemoSummary) -> list[str]:
     verdicts = ", ".join(f"{n} {label.lower()}" for label, n in summary.verdicts.items())
     return [
         *(f"Certificate on file: {certificate}" for certificate in summary.certificates),
+        *(f"Complaint from a hospital: {complaint}" for complaint in summary.complaints),
         f"Lots inspected: {summary.lots_inspected} ({summary.inspections} inspections; verdicts: "
         f"{verdicts or 'none'})",
         f"On hold awaiting a recall: {_listed(summary.awaiting_recall)} "

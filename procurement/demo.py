@@ -71,6 +71,7 @@ from .models import (
     LotEvent,
     LotStatus,
     OrderEvent,
+    OutboundEmail,
     Product,
     ProductCategory,
     PurchaseOrder,
@@ -131,6 +132,11 @@ MISMATCH_OVERRIDE = (
     "for critical care pending a test. Ministry crisis team decision 2020-03-27."
 )
 DISPATCH_NOTE = "For staff treating COVID-19 patients in critical care."
+# The nurse confirms what arrived at HOSP-001 and the first delivery at HOSP-011, one carton short
+# there; HOSP-011's second delivery is left for the nurse to confirm on first sign-in.
+SHORT_DELIVERY_HOSPITAL = "HOSP-011"
+SHORT_BY = 200
+SHORT_REMARK = "One carton of 200 arrived crushed and wet; set aside, not counted."
 
 RAPID_ORDER_REFERENCE = "PO-2020-0002"
 RAPID_TESTS_ORDERED = 120_000
@@ -307,7 +313,8 @@ DEMO_USERS = (
     DemoUser(
         "nurse",
         Role.HOSPITAL_STAFF,
-        f"Hospital deliveries: only those of {' and '.join(NURSE_HOSPITALS)}, and their stock",
+        f"Hospital portal: only {' and '.join(NURSE_HOSPITALS)}; a delivery to confirm, their "
+        "deliveries and stock",
     ),
     DemoUser("admin", None, "Ministry overview, every page, and the whole panel at /admin/"),
 )
@@ -335,6 +342,8 @@ class DemoSummary:
     distributions: int
     hospitals_supplied: int
     units_in_warehouse: int
+    receipts_confirmed: int
+    receipt_discrepancies: int
     rapid_test_lots_received: int
     rapid_test_units_received: int
     rapid_test_lots_quarantined: int
@@ -370,6 +379,8 @@ def demo_summary(*, already_loaded: bool = False) -> DemoSummary:
             StockBalance.objects.filter(lot__in=masks, location__kind=LocationKind.WAREHOUSE),
             "quantity",
         ),
+        receipts_confirmed=distributions.filter(status=Distribution.Status.CONFIRMED).count(),
+        receipt_discrepancies=distributions.filter(Distribution.discrepancy_q()).count(),
         rapid_test_lots_received=rapid.count(),
         rapid_test_units_received=_total(rapid, "quantity_received"),
         rapid_test_lots_quarantined=rapid.filter(status=LotStatus.QUARANTINED).count(),
@@ -502,7 +513,8 @@ def _load_mask_story(
     )
     lots = receive_lots(order, SHIPMENT_REFERENCE, LOT_NUMBERS, LOT_SIZE, actor=clerk)
     released = release_on_documents(lots[:RELEASED_LOT_COUNT], actor=officer)
-    dispatch_plan(released, hospitals, actor=clerk)
+    distributions = dispatch_plan(released, hospitals, actor=clerk)
+    confirm_receipts(distributions, actor=users["nurse"])
 
 
 def _load_rapid_test_story(users: dict[str, AbstractUser], standards: dict[str, Standard]) -> None:
@@ -711,6 +723,24 @@ def dispatch_plan(
     ]
 
 
+def confirm_receipts(distributions: Sequence[Distribution], *, actor: AbstractUser) -> None:
+    """The nurse's hospitals confirm their deliveries, all but the last one of each hospital
+    that got two; the first delivery to SHORT_DELIVERY_HOSPITAL arrived a carton short."""
+    for code in NURSE_HOSPITALS:
+        ours = [d for d in distributions if d.hospital.code == code]
+        to_confirm = ours[:-1] if len(ours) > 1 else ours
+        for distribution in to_confirm:
+            short = code == SHORT_DELIVERY_HOSPITAL
+            services.distribution_confirm_receipt(
+                distribution=distribution,
+                quantity_received=distribution.quantity - SHORT_BY
+                if short
+                else distribution.quantity,
+                remark=SHORT_REMARK if short else "",
+                actor=actor,
+            )
+
+
 # ---------------------------------------------------------------------------------------------
 # Reset: the one place that deletes ledger rows, and only the demo's
 
@@ -724,8 +754,14 @@ def reset_demo() -> int:
     """
     lots = demo_lots()
     orders = PurchaseOrder.objects.filter(supplier__name__in=DEMO_SUPPLIER_NAMES)
+    distributions = Distribution.objects.filter(lot__in=lots)
+    alerts = [
+        services.receipt_discrepancy_email_key(pk)
+        for pk in distributions.values_list("pk", flat=True)
+    ]
     querysets: list[QuerySet] = [
-        Distribution.objects.filter(lot__in=lots),
+        OutboundEmail.objects.filter(key__in=alerts),
+        distributions,
         LotEvent.objects.filter(lot__in=lots),
         StockMovement.objects.filter(lot__in=lots),
         StockBalance.objects.filter(lot__in=lots),
@@ -787,6 +823,8 @@ def summary_lines(summary: DemoSummary) -> list[str]:
         f"Dispatched: {summary.units_dispatched:,} units in {summary.distributions} distributions "
         f"to {summary.hospitals_supplied} hospitals; {summary.units_in_warehouse:,} units in the "
         "warehouse",
+        f"Receipts confirmed by hospitals: {summary.receipts_confirmed} "
+        f"({summary.receipt_discrepancies} with a discrepancy)",
         f"Rapid tests ({RAPID_ORDER_REFERENCE}): {summary.rapid_test_units_received:,} received in "
         f"{summary.rapid_test_lots_received} lots ({summary.rapid_test_lots_quarantined} "
         "quarantined)",

@@ -806,13 +806,18 @@ def distribution_confirm_receipt(
         )
         if distribution.discrepancy:
             outbox.email_enqueue(
-                key=f"receipt-discrepancy-{distribution.pk}",
+                key=receipt_discrepancy_email_key(distribution.pk),
                 to=settings.MINISTRY_ALERT_EMAILS,
                 template="receipt_discrepancy",
                 context={"distribution": distribution, "actor": actor},
                 language=settings.LANGUAGE_CODE,
             )
     return distribution
+
+
+def receipt_discrepancy_email_key(distribution_id: int) -> str:
+    """The outbox key of the ministry's alert about a delivery's receipt discrepancy."""
+    return f"receipt-discrepancy-{distribution_id}"
 
 
 def user_language_set(*, user, language: str) -> UserPreference:

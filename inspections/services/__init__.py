@@ -3,7 +3,9 @@ supplier levels, certificates) and `complaints` (problems hospitals report). Cal
 here: `from inspections import services; services.inspection_record(...)`."""
 
 from .complaints import (
+    COMPLAINT_EMAILS,
     complaint_close,
+    complaint_email_key,
     complaint_escalate,
     complaint_report,
 )
@@ -21,10 +23,12 @@ from .lots import (
 )
 
 __all__ = [
+    "COMPLAINT_EMAILS",
     "InspectionInput",
     "Panel",
     "certificate_set_verification",
     "complaint_close",
+    "complaint_email_key",
     "complaint_escalate",
     "complaint_report",
     "inspection_conflict_decide",

@@ -84,17 +84,26 @@ def complaint_report(
     return complaint
 
 
+# The e-mails a new complaint sends: the acknowledgement to the hospital, the ministry's alert.
+COMPLAINT_EMAILS = ("received", "alert")
+
+
+def complaint_email_key(complaint_id: int, email: str) -> str:
+    """The outbox key of one of a complaint's e-mails (`COMPLAINT_EMAILS`)."""
+    return f"complaint-{complaint_id}-{email}"
+
+
 def _acknowledge(complaint: Complaint, actor) -> None:
     context = {"complaint": complaint, "actor": actor}
     outbox.email_enqueue(
-        key=f"complaint-{complaint.pk}-received",
+        key=complaint_email_key(complaint.pk, "received"),
         to=[actor.email, complaint.hospital.contact_email],
         template="complaint_received",
         context=context,
         language=user_language(actor) or complaint.hospital.language,
     )
     outbox.email_enqueue(
-        key=f"complaint-{complaint.pk}-alert",
+        key=complaint_email_key(complaint.pk, "alert"),
         to=settings.MINISTRY_ALERT_EMAILS,
         template="complaint_alert",
         context=context,

@@ -14,9 +14,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from inspections import demo, services
+from inspections import demo, selectors, services
 from inspections.models import (
     Certificate,
+    Complaint,
+    ComplaintCategory,
+    ComplaintEvent,
+    ComplaintStatus,
     Inspection,
     InspectionEvent,
     InspectionStage,
@@ -196,6 +200,42 @@ def test_every_decision_is_an_event_of_the_inspector(loaded):
 # Ledger, idempotency, reset
 
 
+def test_the_nurse_reports_that_the_masks_do_not_close_and_an_inspection_is_asked_for(loaded):
+    complaint = Complaint.objects.get()
+
+    assert complaint.hospital.code == "HOSP-001"
+    assert complaint.lot.lot_number == "KN95-2003-A"
+    assert complaint.category == ComplaintCategory.FIT
+    assert "do not close properly" in complaint.description
+    assert complaint.reported_by.username == "nurse"
+    assert complaint.status == ComplaintStatus.INVESTIGATING
+    assert list(complaint.events.values_list("kind", "actor__username")) == [
+        (ComplaintEvent.Kind.REPORTED, "nurse"),
+        (ComplaintEvent.Kind.INSPECTION_REQUESTED, "officer"),
+    ]
+    # The inspections that followed answer the request: the lot left the inspectors' queue.
+    assert not selectors.lots_with_inspection_requested().exists()
+    assert (
+        f"Complaint from a hospital: #{complaint.pk} fit (does not seal or close), lot "
+        "KN95-2003-A at HOSP-001, 2,400 units (under investigation)"
+    ) in demo.summary_lines(loaded)
+
+
+def test_the_nurse_has_confirmed_receipts_one_short_and_one_delivery_to_confirm(loaded):
+    nurse_deliveries = Distribution.objects.filter(hospital__code__in=supply.NURSE_HOSPITALS)
+
+    confirmed = nurse_deliveries.filter(status=Distribution.Status.CONFIRMED)
+    assert confirmed.count() == 2
+    short = confirmed.get(Distribution.discrepancy_q())
+    assert short.hospital.code == "HOSP-011"
+    assert short.discrepancy == -supply.SHORT_BY
+    assert short.receipt_remark == supply.SHORT_REMARK
+    waiting = nurse_deliveries.get(status=Distribution.Status.DISPATCHED)
+    assert waiting.hospital.code == "HOSP-011"
+    assert loaded.supply.receipts_confirmed == 2
+    assert loaded.supply.receipt_discrepancies == 1
+
+
 def test_the_ledger_adds_up_after_loading(loaded):
     assert ledger_violations() == []
     call_command("check_ledger", stdout=StringIO())
@@ -305,9 +345,9 @@ def test_force_loads_without_debug(settings):
 
 
 def test_an_account_the_demo_did_not_create_makes_reset_refuse_and_keep_the_inspections(loaded):
-    # the demo's "nurse" is gone and a real account took the name
-    get_user_model().objects.filter(username="nurse").delete()
-    factories.UserFactory(username="nurse", email="nurse@hospital.org")
+    # the "nurse" account is no longer the demo's: it was given a real hospital address (it
+    # cannot be deleted and replaced: its receipt confirmations refer to it)
+    get_user_model().objects.filter(username="nurse").update(email="nurse@hospital.org")
     before = row_counts()
 
     with pytest.raises(CommandError, match="are not demo accounts"):
