@@ -2,6 +2,7 @@
 #
 #   make demo          set up, load the demo data, serve http://127.0.0.1:8000/
 #   make test          the whole test suite (extra pytest arguments: PYTEST_ARGS="-k ledger -x")
+#   make test-browser  only the browser tests (Playwright driving /usr/bin/chromium)
 #   make lint          ruff check, ruff format --check, no missing migrations
 #   make format        let ruff fix what it can and reformat
 #   make worker/beat   Celery worker / scheduler (need CELERY_BROKER_URL)
@@ -15,7 +16,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo migrate test lint format worker beat check-ledger translations
+.PHONY: help setup demo migrate test test-browser lint format worker beat check-ledger translations
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -70,6 +71,13 @@ migrate: setup
 test: setup
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; fi; \
+	exit $$rc
+
+# Browser tests need Debian's Chromium (apt-get install chromium); without it they are skipped
+# (failed with CI=true). A failing test leaves a screenshot in var/test-screenshots/.
+test-browser: setup
+	@$(BIN)/pytest -m browser $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no browser tests" >&2; fi; \
 	exit $$rc
 
 lint: setup

@@ -541,8 +541,16 @@ class Distribution(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(status="dispatched", confirmed_at__isnull=True, quantity_received__isnull=True)
-                    | Q(status="confirmed", confirmed_at__isnull=False, quantity_received__isnull=False)
+                    Q(
+                        status="dispatched",
+                        confirmed_at__isnull=True,
+                        quantity_received__isnull=True,
+                    )
+                    | Q(
+                        status="confirmed",
+                        confirmed_at__isnull=False,
+                        quantity_received__isnull=False,
+                    )
                 ),
                 name="distribution_confirmed_iff_received_quantity",
             ),
@@ -634,4 +642,6 @@ class OutboundEmailAttempt(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.email_id} at {self.at:%Y-%m-%d %H:%M}: {'ok' if self.succeeded else 'failed'}"
+        return (
+            f"{self.email_id} at {self.at:%Y-%m-%d %H:%M}: {'ok' if self.succeeded else 'failed'}"
+        )
