@@ -2,63 +2,191 @@
 
 import django.core.validators
 import django.db.models.deletion
-import inspections.validators
 from django.conf import settings
 from django.db import migrations, models
 
+import inspections.validators
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspections', '0004_criterion_result_limit_snapshot'),
-        ('procurement', '0006_distribution_receipt_preference_outbox'),
+        ("inspections", "0004_criterion_result_limit_snapshot"),
+        ("procurement", "0006_distribution_receipt_preference_outbox"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Complaint',
+            name="Complaint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('fit', 'Fit (does not seal or close)'), ('filtration', 'Filtration'), ('packaging', 'Packaging'), ('labelling', 'Labelling'), ('counterfeit', 'Suspected counterfeit'), ('other', 'Other')], max_length=20)),
-                ('description', models.TextField()),
-                ('quantity_affected', models.PositiveIntegerField()),
-                ('photo', models.FileField(blank=True, upload_to='complaints/%Y/%m/', validators=[django.core.validators.FileExtensionValidator(['jpg', 'jpeg', 'png', 'webp']), inspections.validators.validate_photo])),
-                ('reported_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('investigating', 'Under investigation'), ('closed', 'Closed')], default='open', editable=False, max_length=15)),
-                ('inspection_requested_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('resolution', models.TextField(blank=True, editable=False)),
-                ('distribution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='procurement.distribution')),
-                ('hospital', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='procurement.hospital')),
-                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='procurement.lot')),
-                ('reported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("fit", "Fit (does not seal or close)"),
+                            ("filtration", "Filtration"),
+                            ("packaging", "Packaging"),
+                            ("labelling", "Labelling"),
+                            ("counterfeit", "Suspected counterfeit"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField()),
+                ("quantity_affected", models.PositiveIntegerField()),
+                (
+                    "photo",
+                    models.FileField(
+                        blank=True,
+                        upload_to="complaints/%Y/%m/",
+                        validators=[
+                            django.core.validators.FileExtensionValidator(
+                                ["jpg", "jpeg", "png", "webp"]
+                            ),
+                            inspections.validators.validate_photo,
+                        ],
+                    ),
+                ),
+                ("reported_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("investigating", "Under investigation"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        editable=False,
+                        max_length=15,
+                    ),
+                ),
+                (
+                    "inspection_requested_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                ("resolution", models.TextField(blank=True, editable=False)),
+                (
+                    "distribution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="complaints",
+                        to="procurement.distribution",
+                    ),
+                ),
+                (
+                    "hospital",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="complaints",
+                        to="procurement.hospital",
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="complaints",
+                        to="procurement.lot",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reported_at', '-pk'],
+                "ordering": ["-reported_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ComplaintEvent',
+            name="ComplaintEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reported', 'Reported'), ('lot_held', 'Lot put on hold'), ('inspection_requested', 'Inspection requested'), ('closed', 'Closed')], max_length=25)),
-                ('from_status', models.CharField(blank=True, choices=[('open', 'Open'), ('investigating', 'Under investigation'), ('closed', 'Closed')], max_length=15)),
-                ('to_status', models.CharField(choices=[('open', 'Open'), ('investigating', 'Under investigation'), ('closed', 'Closed')], max_length=15)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('note', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('complaint', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='inspections.complaint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported"),
+                            ("lot_held", "Lot put on hold"),
+                            ("inspection_requested", "Inspection requested"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=25,
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("open", "Open"),
+                            ("investigating", "Under investigation"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=15,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("investigating", "Under investigation"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=15,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "complaint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="inspections.complaint",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(fields=['status', 'reported_at'], name='inspections_status_a03fe3_idx'),
+            model_name="complaint",
+            index=models.Index(
+                fields=["status", "reported_at"], name="inspections_status_a03fe3_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='complaint',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity_affected__gt', 0)), name='complaint_quantity_positive'),
+            model_name="complaint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity_affected__gt", 0)), name="complaint_quantity_positive"
+            ),
         ),
     ]

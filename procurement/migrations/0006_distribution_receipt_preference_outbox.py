@@ -6,93 +6,173 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('procurement', '0005_lot_event_returned'),
+        ("procurement", "0005_lot_event_returned"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboundEmail',
+            name="OutboundEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, unique=True)),
-                ('to', models.JSONField(default=list)),
-                ('subject', models.CharField(max_length=255)),
-                ('body', models.TextField()),
-                ('language', models.CharField(choices=[('en', 'English'), ('nl', 'Nederlands')], max_length=8)),
-                ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Failed for good')], db_index=True, default='pending', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('attempt_count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, unique=True)),
+                ("to", models.JSONField(default=list)),
+                ("subject", models.CharField(max_length=255)),
+                ("body", models.TextField()),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("nl", "Nederlands")], max_length=8
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be sent"),
+                            ("sending", "Being sent"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed for good"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("attempt_count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='OutboundEmailAttempt',
+            name="OutboundEmailAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('succeeded', models.BooleanField()),
-                ('error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("succeeded", models.BooleanField()),
+                ("error", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='UserPreference',
+            name="UserPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(blank=True, choices=[('en', 'English'), ('nl', 'Nederlands')], max_length=8)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True, choices=[("en", "English"), ("nl", "Nederlands")], max_length=8
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='distribution',
-            name='confirmed_at',
+            model_name="distribution",
+            name="confirmed_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='distribution',
-            name='confirmed_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="distribution",
+            name="confirmed_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='distribution',
-            name='quantity_received',
+            model_name="distribution",
+            name="quantity_received",
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='distribution',
-            name='receipt_remark',
+            model_name="distribution",
+            name="receipt_remark",
             field=models.TextField(blank=True, editable=False),
         ),
         migrations.AlterField(
-            model_name='lotevent',
-            name='kind',
-            field=models.CharField(choices=[('received', 'Received'), ('status_changed', 'Status changed'), ('dispatched', 'Dispatched'), ('consumed', 'Consumed'), ('dates_corrected', 'Dates corrected'), ('returned', 'Returned from hospital'), ('receipt_confirmed', 'Receipt confirmed by hospital')], max_length=20),
+            model_name="lotevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("received", "Received"),
+                    ("status_changed", "Status changed"),
+                    ("dispatched", "Dispatched"),
+                    ("consumed", "Consumed"),
+                    ("dates_corrected", "Dates corrected"),
+                    ("returned", "Returned from hospital"),
+                    ("receipt_confirmed", "Receipt confirmed by hospital"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddIndex(
-            model_name='distribution',
-            index=models.Index(fields=['hospital', 'status'], name='procurement_hospita_8a8f26_idx'),
+            model_name="distribution",
+            index=models.Index(
+                fields=["hospital", "status"], name="procurement_hospita_8a8f26_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='distribution',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('confirmed_at__isnull', True), ('quantity_received__isnull', True), ('status', 'dispatched')), models.Q(('confirmed_at__isnull', False), ('quantity_received__isnull', False), ('status', 'confirmed')), _connector='OR'), name='distribution_confirmed_iff_received_quantity'),
+            model_name="distribution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("confirmed_at__isnull", True),
+                        ("quantity_received__isnull", True),
+                        ("status", "dispatched"),
+                    ),
+                    models.Q(
+                        ("confirmed_at__isnull", False),
+                        ("quantity_received__isnull", False),
+                        ("status", "confirmed"),
+                    ),
+                    _connector="OR",
+                ),
+                name="distribution_confirmed_iff_received_quantity",
+            ),
         ),
         migrations.AddField(
-            model_name='outboundemailattempt',
-            name='email',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='procurement.outboundemail'),
+            model_name="outboundemailattempt",
+            name="email",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="attempts",
+                to="procurement.outboundemail",
+            ),
         ),
         migrations.AddField(
-            model_name='userpreference',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='preference', to=settings.AUTH_USER_MODEL),
+            model_name="userpreference",
+            name="user",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="preference",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]
