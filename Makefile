@@ -48,13 +48,14 @@ $(STAMP): pyproject.toml | $(BIN)/pip
 	} > $@.tmp && mv $@.tmp $@
 	@echo "Wrote .env with a new SECRET_KEY."
 
-# Compiled catalogues (.mo) are not in git. Without gettext's msgfmt the pages stay in English.
+# Compiled catalogues (.mo) are not in git: gettext's msgfmt compiles them, or Babel (a dev
+# dependency) where gettext is not installed, so a fresh machine gets Dutch pages either way.
 translations: $(STAMP) .env
 	@if [ -d locale ]; then \
 	  if command -v msgfmt >/dev/null 2>&1; then \
 	    $(MANAGE) compilemessages --ignore=.venv --ignore=var --verbosity=0; \
 	  else \
-	    echo "notice: msgfmt (gettext) not found; translations not compiled, pages stay in English."; \
+	    $(BIN)/pybabel -q compile --directory=locale --domain=django; \
 	  fi; \
 	fi
 

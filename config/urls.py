@@ -1,4 +1,4 @@
-"""URL map: the ministry admin panel, sign-in, and the staff pages."""
+"""URL map: the ministry admin panel, sign-in, the staff pages and the hospital portal."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -14,5 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("inspections/", include("inspections.urls", namespace="inspections")),
+    # Before procurement.urls: the portal's hospital_home (hospital/) is the hospital start page.
+    path("", include("inspections.portal.urls")),
     path("", include("procurement.urls")),
 ]

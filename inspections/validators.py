@@ -22,6 +22,12 @@ PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 def validate_photo(upload) -> None:
     """A complaint photo: a real JPEG, PNG or WebP image (read by Pillow, not judged by its name)
     of at most 8 MB, enough for a phone camera's picture."""
+    photo_extension(upload)
+
+
+def photo_extension(upload) -> str:
+    """The file extension of what the upload really is ("jpg", "png" or "webp"); raises
+    ValidationError for anything else or anything over the size limit."""
     from PIL import Image, UnidentifiedImageError
 
     if upload.size > MAX_PHOTO_BYTES:
@@ -45,3 +51,4 @@ def validate_photo(upload) -> None:
             _("A %(format)s image is not accepted. Use a JPEG, PNG or WebP picture.")
             % {"format": image_format}
         )
+    return PHOTO_FORMATS[image_format]

@@ -754,7 +754,7 @@ def distribution_confirm_receipt(
     A delivery is confirmed once.
     """
     if not user_may_act_for_hospital(actor, distribution.hospital):
-        raise NotPermitted("Only staff of the receiving hospital can confirm this delivery.")
+        raise NotPermitted(_("Only staff of the receiving hospital can confirm this delivery."))
     if quantity_received is None or quantity_received < 0:
         raise InvalidInput(_("The quantity received must be a whole number, zero or more."))
     remark = (remark or "").strip()
@@ -823,7 +823,7 @@ def receipt_discrepancy_email_key(distribution_id: int) -> str:
 def user_language_set(*, user, language: str) -> UserPreference:
     """Remember the language a user reads pages and e-mails in ("" = their hospital's)."""
     if language and language not in dict(settings.LANGUAGES):
-        raise InvalidInput(f"Unknown language {language!r}.")
+        raise InvalidInput(_("Unknown language %(language)r.") % {"language": language})
     preference, _created = UserPreference.objects.update_or_create(
         user=user, defaults={"language": language}
     )

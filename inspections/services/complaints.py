@@ -20,7 +20,7 @@ from procurement.roles import Role, require_role
 from procurement.selectors import user_language, user_may_act_for_hospital
 
 from ..models import Complaint, ComplaintCategory, ComplaintEvent, ComplaintStatus
-from ..validators import validate_photo
+from ..validators import photo_extension
 
 # A lot in one of these can still be put on hold because of a complaint.
 HOLDABLE = frozenset({LotStatus.QUARANTINED, LotStatus.RELEASED})
@@ -56,9 +56,12 @@ def complaint_report(
         )
     if photo:
         try:
-            validate_photo(photo)
+            extension = photo_extension(photo)
         except ValidationError as error:
             raise InvalidInput(" ".join(error.messages)) from error
+        # Stored under a name that says what the file is, whatever the phone called it: the
+        # name decides how the file is served later.
+        photo.name = f"complaint-photo.{extension}"
     complaint = Complaint(
         distribution=distribution,
         hospital=distribution.hospital,
@@ -120,7 +123,7 @@ def complaint_escalate(
     already on hold, recalled, rejected or disposed keeps its status and the event says so. An
     inspection request puts the lot in the inspectors' queue until an inspection is recorded.
     """
-    require_role(actor, Role.MINISTRY_OFFICER, action="act on complaints")
+    require_role(actor, Role.MINISTRY_OFFICER, action="act on complaints")  # the panel: English
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("A written reason is required.")

@@ -1,0 +1,125 @@
+"""The portal's reads. Each starts from a scoped selector (`distributions_for_user`,
+`hospitals_stock_on_hand`, `complaints_for_user`), so nothing here can reach another hospital's
+records; these only narrow, order and group what those allow."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import F, Q, QuerySet, TextChoices
+from django.utils.translation import gettext_lazy as _
+
+from procurement.models import Distribution, Hospital, Lot, LotStatus, StockBalance
+from procurement.selectors import distributions_for_user, hospitals_stock_on_hand
+
+from ..models import Certificate, Complaint, ComplaintEvent, ComplaintStatus
+from ..selectors import complaints_for_user
+
+# Lots in these statuses must not be used: the portal warns wherever they appear.
+STOP_USING_STATUSES = (LotStatus.ON_HOLD, LotStatus.RECALLED)
+
+# What of a complaint's history the hospital sees. A kind added later stays internal until it is
+# named here; the officers' notes on holds and inspection requests are never shown.
+HOSPITAL_VISIBLE_EVENTS = (
+    ComplaintEvent.Kind.REPORTED,
+    ComplaintEvent.Kind.LOT_HELD,
+    ComplaintEvent.Kind.INSPECTION_REQUESTED,
+    ComplaintEvent.Kind.CLOSED,
+)
+
+
+class DeliveryFilter(TextChoices):
+    ALL = "all", _("All deliveries")
+    TO_CONFIRM = "to_confirm", _("Waiting for receipt confirmation")
+    CONFIRMED = "confirmed", _("Receipt confirmed")
+    DISCREPANCY = "discrepancy", _("Confirmed with a discrepancy")
+
+
+def deliveries_to_confirm(user) -> QuerySet[Distribution]:
+    """The user's deliveries whose receipt nobody has confirmed yet, oldest first."""
+    return (
+        distributions_for_user(user)
+        .filter(status=Distribution.Status.DISPATCHED)
+        .order_by("dispatched_at", "pk")
+    )
+
+
+def deliveries_search(
+    user, *, q: str = "", show: str = DeliveryFilter.ALL, lot_id: int | None = None
+) -> QuerySet[Distribution]:
+    """The user's deliveries matching a search (lot number, product name or hospital code) and a
+    receipt state; newest first, except the ones to confirm: oldest first, like a work queue."""
+    deliveries = distributions_for_user(user)
+    q = q.strip()
+    if q:
+        deliveries = deliveries.filter(
+            Q(lot__lot_number__icontains=q)
+            | Q(lot__order_line__product__name__icontains=q)
+            | Q(hospital__code__icontains=q)
+        )
+    if lot_id is not None:
+        deliveries = deliveries.filter(lot_id=lot_id)
+    if show == DeliveryFilter.TO_CONFIRM:
+        return deliveries.filter(status=Distribution.Status.DISPATCHED).order_by(
+            "dispatched_at", "pk"
+        )
+    if show == DeliveryFilter.CONFIRMED:
+        return deliveries.filter(status=Distribution.Status.CONFIRMED)
+    if show == DeliveryFilter.DISCREPANCY:
+        return deliveries.filter(Distribution.discrepancy_q())
+    return deliveries
+
+
+def deliveries_for_page(user) -> QuerySet[Distribution]:
+    """The user's deliveries with all a delivery page shows joined in."""
+    return distributions_for_user(user).select_related(
+        "lot__order_line__product__claimed_standard",
+        "lot__order_line__required_standard",
+        "confirmed_by",
+    )
+
+
+def stock_to_stop_using(hospitals: list[Hospital]) -> QuerySet[StockBalance]:
+    """Units the hospitals still hold of lots on hold or recalled."""
+    return hospitals_stock_on_hand(hospitals).filter(lot__status__in=STOP_USING_STATUSES)
+
+
+def stock_by_hospital(
+    hospitals: list[Hospital],
+) -> list[tuple[Hospital, list[StockBalance]]]:
+    """Per hospital, in the given order, what it holds now per lot (one query for all)."""
+    balances: dict[int, list[StockBalance]] = defaultdict(list)
+    for balance in hospitals_stock_on_hand(hospitals):
+        balances[balance.location.hospital_id].append(balance)
+    return [(hospital, balances[hospital.pk]) for hospital in hospitals]
+
+
+def lot_on_hand(distribution: Distribution) -> int:
+    """What the delivery's hospital holds of the delivery's lot now."""
+    quantity = (
+        StockBalance.objects.filter(
+            lot_id=distribution.lot_id, location__hospital_id=distribution.hospital_id
+        )
+        .values_list("quantity", flat=True)
+        .first()
+    )
+    return quantity or 0
+
+
+def lot_certificates(lot: Lot) -> QuerySet[Certificate]:
+    """The certificates of a lot and of its product, lot certificates first."""
+    return (
+        Certificate.objects.filter(Q(lot=lot) | Q(product_id=lot.order_line.product_id))
+        .select_related("standard")
+        .order_by(F("product_id").asc(nulls_first=True), "certificate_number")
+    )
+
+
+def open_complaints(user) -> QuerySet[Complaint]:
+    """The user's complaints that are not closed yet, newest first."""
+    return complaints_for_user(user).exclude(status=ComplaintStatus.CLOSED)
+
+
+def complaint_history(complaint: Complaint) -> QuerySet[ComplaintEvent]:
+    """The events of a complaint a hospital may see, oldest first."""
+    return complaint.events.filter(kind__in=HOSPITAL_VISIBLE_EVENTS).order_by("at", "pk")
