@@ -6,7 +6,9 @@ import os
 import socket
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from procurement.models import Role
 from tests import factories
@@ -41,6 +43,15 @@ def _tasks_run_in_process():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = saved
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_asks():
+    """A request in Dutch leaves Dutch active in the thread (as in a server, where the next
+    request sets its own language); each test starts, and leaves, in the default language."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
