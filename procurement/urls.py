@@ -1,5 +1,6 @@
-"""The staff web pages: the start page dispatcher at /, one start page per role, and the
-warehouse's distribution planning."""
+"""The staff web pages of the supply side: the start page dispatcher at /, the ministry,
+inspector and warehouse start pages, and the warehouse's distribution planning. The hospital
+pages (`hospital_home` and the rest of the portal) are `inspections.portal.urls`."""
 
 from django.urls import path
 
@@ -10,7 +11,6 @@ urlpatterns = [
     path("ministry/", views.ministry_home, name="ministry_home"),
     path("inspection/", views.inspector_home, name="inspector_home"),
     path("warehouse/", views.warehouse_home, name="warehouse_home"),
-    path("hospital/", views.hospital_home, name="hospital_home"),
     path("warehouse/distribute/", views.distribution_choose, name="distribution_choose"),
     path(
         "warehouse/lots/<int:lot_id>/distribute/",

@@ -1,16 +1,17 @@
-"""The signed-in start pages: one per role, and the dispatcher at / that sends each user to theirs.
+"""The staff pages of the supply side: the dispatcher at / that sends each user to the start page
+of their role, the ministry, inspector and warehouse start pages, and the warehouse's
+distribution planner (one lot to many hospitals, CSV plans, dispatch notes).
 
-Every record shown is read through `procurement.selectors`, which decide whose records a user may
-see; the views only page, arrange and label them. Each page runs a fixed number of queries
-whatever the number of rows and, on the hospital page, whatever the number of hospitals the user
-belongs to.
+The hospital start page and the rest of the hospital portal live in `inspections.portal` (they
+show complaints, an inspections table); it reuses `role_page`, `render_page` and `no_access`.
+Every record shown is read through the selectors; every write goes through a service. Each page
+runs a fixed number of queries whatever the number of rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -44,7 +45,6 @@ from .forms import (
 from .models import Lot, LotStatus, Role
 from .roles import has_role, user_roles
 
-DELIVERIES_PER_PAGE = 25
 LOTS_PER_PAGE = 50
 LATEST_DISTRIBUTIONS = 20
 NEEDS_TEST_SHOWN = 20
@@ -177,25 +177,6 @@ def warehouse_home(request: HttpRequest) -> HttpResponse:
     return render_page(
         request, "procurement/warehouse_home.html", context, current="warehouse_home"
     )
-
-
-@role_page("hospital_home")
-def hospital_home(request: HttpRequest) -> HttpResponse:
-    """The deliveries to the user's hospitals, newest first, and what each hospital holds now."""
-    hospitals = list(selectors.hospitals_for_user(request.user))
-    if not hospitals:
-        return no_access(request)
-    balances_by_hospital = defaultdict(list)
-    for balance in selectors.hospitals_stock_on_hand(hospitals):
-        balances_by_hospital[balance.location.hospital_id].append(balance)
-    context = {
-        "hospitals": hospitals,
-        "page_obj": _page(
-            request, selectors.distributions_for_user(request.user), DELIVERIES_PER_PAGE
-        ),
-        "stock": [(hospital, balances_by_hospital[hospital.pk]) for hospital in hospitals],
-    }
-    return render_page(request, "procurement/hospital_home.html", context, current="hospital_home")
 
 
 # The warehouse's distribution planning: choose a lot, plan it across hospitals (or import a
@@ -456,17 +437,24 @@ def _admin_url(name: str, **query: str) -> str | None:
 
 
 def _ministry_admin_links() -> list[dict[str, str]]:
+    # The complaint queue belongs to inspections; it is named here, never imported.
     links = [
-        (_("Lots waiting for inspection"), "procurement_lot_changelist", LotStatus.QUARANTINED),
-        (_("Lots on hold"), "procurement_lot_changelist", LotStatus.ON_HOLD),
-        (_("Recalled lots"), "procurement_lot_changelist", LotStatus.RECALLED),
-        (_("Purchase orders"), "procurement_purchaseorder_changelist", None),
-        (_("Distributions"), "procurement_distribution_changelist", None),
-        (_("Hospitals"), "procurement_hospital_changelist", None),
+        (
+            _("Lots waiting for inspection"),
+            "procurement_lot_changelist",
+            {"status__exact": LotStatus.QUARANTINED},
+        ),
+        (_("Lots on hold"), "procurement_lot_changelist", {"status__exact": LotStatus.ON_HOLD}),
+        (_("Recalled lots"), "procurement_lot_changelist", {"status__exact": LotStatus.RECALLED}),
+        (_("Complaints from hospitals"), "inspections_complaint_changelist", {}),
+        (_("Receipt discrepancies"), "procurement_distribution_changelist", {"discrepancy": "yes"}),
+        (_("Purchase orders"), "procurement_purchaseorder_changelist", {}),
+        (_("Distributions"), "procurement_distribution_changelist", {}),
+        (_("Hospitals"), "procurement_hospital_changelist", {}),
     ]
     result = []
-    for label, name, status in links:
-        url = _admin_url(name, status__exact=status.value) if status else _admin_url(name)
+    for label, name, query in links:
+        url = _admin_url(name, **{key: str(value) for key, value in query.items()})
         if url:
             result.append({"label": label, "url": url})
     return result

@@ -195,6 +195,19 @@ def test_the_ministry_page_shows_the_backlog_and_lots_still_needing_a_test(clien
     assert "?needs_test=yes" not in content
 
 
+def test_the_ministry_page_links_to_complaints_and_receipt_discrepancies(client, officer):
+    client.force_login(officer)
+
+    response = client.get(reverse("ministry_home"))
+
+    links = {link["label"]: link["url"] for link in response.context["admin_links"]}
+    assert links["Complaints from hospitals"] == reverse("admin:inspections_complaint_changelist")
+    assert links["Receipt discrepancies"] == (
+        reverse("admin:procurement_distribution_changelist") + "?discrepancy=yes"
+    )
+    assert client.get(links["Receipt discrepancies"]).status_code == 200
+
+
 def test_the_ministry_page_lists_the_20_oldest_releases_and_links_to_the_rest(client, officer):
     # given 21 lots released on documents, released 1..21 days ago in a shuffled order
     lots = []
