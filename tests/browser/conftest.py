@@ -158,3 +158,12 @@ def sign_in(page, live_server, username: str, password: str):
         f"signing in as {username!r} ended on HTTP {response.status} at {response.url}"
     )
     return response
+
+
+@pytest.fixture
+def no_js_page(request, browser, live_server):
+    """A desktop page with JavaScript turned off, to check that a page works without its
+    scripts; otherwise like `page`."""
+    return _open_page(
+        request, browser, live_server, {**DESKTOP, "java_script_enabled": False}, suffix="-nojs"
+    )
