@@ -159,6 +159,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    # Re-queue recall notices whose task never ran (broker down) or whose worker died.
+    "notices-sweep": {
+        "task": "inspections.tasks.notices_sweep_task",
+        "schedule": env.float("NOTICE_SWEEP_INTERVAL_SECONDS", default=60),
+    },
     # Re-queue e-mails whose task never ran (broker down) or whose worker died mid-send.
     "outbox-sweep": {
         "task": "procurement.tasks.outbox_sweep_task",
@@ -169,6 +174,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("LEDGER_CHECK_INTERVAL_SECONDS", default=24 * 60 * 60),
     },
 }
+
+# Where the site is reached from outside: links in e-mails (a notice's link to the portal).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # The right-hand side of outgoing Message-IDs (stable per message, so receivers drop duplicates).
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="tracker.ministry.example")

@@ -493,3 +493,209 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint}: {self.get_kind_display()}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Recalls (STANDARDS.md, "Recalls": class, depth, effectiveness check level, notice contents)
+
+
+class RecallClass(models.TextChoices):
+    # E741: "I" is the class's name in 21 CFR 7.3.
+    I = "I", _("Class I: serious harm or death is reasonably probable")  # noqa: E741
+    II = "II", _("Class II: temporary or medically reversible consequences")
+    III = "III", _("Class III: adverse health consequences are not likely")
+
+
+# Notices of these classes are marked URGENT.
+URGENT_CLASSES = frozenset({RecallClass.I, RecallClass.II})
+
+
+class RecallDepth(models.TextChoices):
+    WAREHOUSE = "warehouse", _("Central warehouse (wholesale level)")
+    HOSPITAL = "hospital", _("Hospital stores (retail level)")
+    WARD = "ward", _("Wards (user level)")
+
+
+class RecallAction(models.TextChoices):
+    RETURN = "return", _("Stop use and return to the central warehouse")
+    QUARANTINE = "quarantine", _("Stop use and quarantine on site")
+    DESTROY = "destroy", _("Stop use and destroy on site")
+
+
+class EffectivenessLevel(models.TextChoices):
+    A = "A", _("A: 100 % of consignees")
+    B = "B", _("B: between 10 and 100 % of consignees")
+    C = "C", _("C: 10 % of consignees")
+    D = "D", _("D: 2 % of consignees")
+    E = "E", _("E: no effectiveness checks")
+
+
+class RecallStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    CLOSING = "closing", _("Closing")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+RECALL_TRANSITIONS: dict[str, frozenset[str]] = {
+    RecallStatus.DRAFT: frozenset({RecallStatus.ISSUED, RecallStatus.CANCELLED}),
+    RecallStatus.ISSUED: frozenset({RecallStatus.CLOSING, RecallStatus.CLOSED}),
+    RecallStatus.CLOSING: frozenset({RecallStatus.ISSUED, RecallStatus.CLOSED}),
+    RecallStatus.CLOSED: frozenset(),
+    RecallStatus.CANCELLED: frozenset(),
+}
+
+
+class Recall(models.Model):
+    """A recall of one or more lots: why, how dangerous, how deep, what hospitals must do and by
+    when, who coordinates. Issued, it recalls its lots and sends every hospital that received
+    units of them a notice."""
+
+    reference = models.CharField(max_length=30, unique=True)
+    lots = models.ManyToManyField(Lot, related_name="recalls")
+    reason = models.TextField(help_text="The problem found, as the notice states it.")
+    hazard = models.TextField(
+        help_text="The risk to patients and staff, including from units used."
+    )
+    recall_class = models.CharField("class", max_length=3, choices=RecallClass.choices)
+    depth = models.CharField(max_length=10, choices=RecallDepth.choices, default=RecallDepth.WARD)
+    action = models.CharField(
+        "action asked of hospitals",
+        max_length=12,
+        choices=RecallAction.choices,
+        default=RecallAction.RETURN,
+    )
+    effectiveness_level = models.CharField(
+        "effectiveness check level",
+        max_length=1,
+        choices=EffectivenessLevel.choices,
+        default=EffectivenessLevel.A,
+    )
+    response_deadline = models.DateField(help_text="Hospitals answer the notice by this date.")
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    source_inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, null=True, blank=True, related_name="recalls"
+    )
+    status = models.CharField(
+        max_length=10, choices=RecallStatus.choices, default=RecallStatus.DRAFT, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.recall_class in URGENT_CLASSES
+
+
+class RecallEvent(models.Model):
+    """A status change of a recall: who, when, from, to, why."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=10, choices=RecallStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=RecallStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.recall}: {self.from_status} -> {self.to_status}"
+
+
+class Notice(models.Model):
+    """The recall notice one hospital gets: what it received of each recalled lot (from the
+    ledger, when the recall was issued) and, per channel, its delivery."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.PROTECT, related_name="notices")
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="notices")
+    # {lot number: units received}, fixed when the recall was issued.
+    received = models.JSONField(default=dict)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recall", "hospital__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "hospital"], name="one_notice_per_hospital")
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """The notice's own reference, printed on it and used as the idempotency key."""
+        return f"{self.recall.reference}/{self.hospital.code}"
+
+    @property
+    def units_received(self) -> int:
+        return sum(self.received.values())
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed for good")
+
+
+class NoticeDelivery(models.Model):
+    """One channel of a notice (the outbox row): claimed by a task, sent outside any
+    transaction, retried with backoff on transient failures; never deleted."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="deliveries")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True
+    )
+    attempt_count = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["notice", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "channel"], name="one_delivery_per_notice_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} by {self.channel}: {self.status}"
+
+
+class NoticeAttempt(models.Model):
+    """One try at delivering a notice on a channel, and what came of it."""
+
+    delivery = models.ForeignKey(NoticeDelivery, on_delete=models.PROTECT, related_name="attempts")
+    at = models.DateTimeField(auto_now_add=True)
+    succeeded = models.BooleanField()
+    permanent = models.BooleanField(default=False, help_text="A failure no retry can mend.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery} at {self.at:%Y-%m-%d %H:%M}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 
-from procurement.models import Lot, LotStatus
+from procurement.models import Hospital, LocationKind, Lot, LotStatus, MovementKind, StockMovement
 from procurement.selectors import hospitals_for_user, lots_awaiting_inspection
 
 from . import sampling
@@ -189,3 +190,38 @@ def lots_with_inspection_requested() -> QuerySet[Lot]:
         .select_related("order_line__product__claimed_standard", "shipment__order__supplier")
         .order_by("requested_at", "lot_number")
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Recalls
+
+
+@dataclass(frozen=True)
+class Consignee:
+    """A hospital that received units of recalled lots: units received per lot number."""
+
+    hospital: Hospital
+    received: dict[str, int]
+
+
+def recall_consignees(lots) -> list[Consignee]:
+    """Every hospital that ever received units of the lots, from the ledger's dispatch movements
+    (what a hospital has since used or returned does not matter: it must still be told), with
+    the units received per lot; by hospital code. One query."""
+    rows = (
+        StockMovement.objects.filter(
+            lot__in=lots,
+            kind=MovementKind.DISPATCH,
+            to_location__kind=LocationKind.HOSPITAL,
+        )
+        .values("to_location__hospital", "lot__lot_number")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    received: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        received[row["to_location__hospital"]][row["lot__lot_number"]] = row["units"]
+    hospitals = Hospital.objects.filter(pk__in=received).order_by("code")
+    return [
+        Consignee(hospital, dict(sorted(received[hospital.pk].items()))) for hospital in hospitals
+    ]

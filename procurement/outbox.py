@@ -80,7 +80,7 @@ def email_deliver(*, email_id: int) -> str:
     """
     now = timezone.now()
     claimed = OutboundEmail.objects.filter(
-        _claimable(now), pk=email_id
+        claimable(now), pk=email_id
     ).update(status=OutboundEmailStatus.SENDING, claimed_at=now)  # fmt: skip
     if not claimed:
         return OutboundEmail.objects.filter(pk=email_id).values_list("status", flat=True).first()
@@ -98,11 +98,19 @@ def email_deliver(*, email_id: int) -> str:
     return OutboundEmailStatus.SENT
 
 
-def _claimable(now: dt.datetime) -> Q:
+def claimable(now: dt.datetime) -> Q:
+    """Outbox rows a worker may claim now: waiting and due, or claimed by a worker that has not
+    reported back within CLAIM_EXPIRES_AFTER (it died). Any outbox table with `status`
+    ("pending"/"sending"), `next_attempt_at` and `claimed_at` uses this rule."""
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     pending = Q(status=OutboundEmailStatus.PENDING) & due
     abandoned = Q(status=OutboundEmailStatus.SENDING, claimed_at__lt=now - CLAIM_EXPIRES_AFTER)
     return pending | abandoned
+
+
+def retry_at(attempts: int, now: dt.datetime) -> dt.datetime:
+    """When to try again after `attempts` failed tries: 1, 2, 4, 8... minutes later."""
+    return now + dt.timedelta(minutes=2 ** (attempts - 1))
 
 
 def _message(email: OutboundEmail) -> EmailMessage:
@@ -123,9 +131,9 @@ def _record_failure(email: OutboundEmail, error: Exception) -> str:
         status, next_at = OutboundEmailStatus.FAILED, None
         log.error("e-mail %s failed for good after %s attempts: %r", email.pk, attempts, error)
     else:
-        # 1, 2, 4, 8... minutes: a mail server back within the hour gets everything.
+        # A mail server back within the hour gets everything.
         status = OutboundEmailStatus.PENDING
-        next_at = timezone.now() + dt.timedelta(minutes=2 ** (attempts - 1))
+        next_at = retry_at(attempts, timezone.now())
     OutboundEmail.objects.filter(pk=email.pk).update(
         status=status, attempt_count=attempts, next_attempt_at=next_at, claimed_at=None
     )
@@ -138,7 +146,7 @@ def emails_sweep() -> int:
     from .tasks import email_deliver_task
 
     due = list(
-        OutboundEmail.objects.filter(_claimable(timezone.now())).values_list("pk", flat=True)
+        OutboundEmail.objects.filter(claimable(timezone.now())).values_list("pk", flat=True)
     )
     for email_id in due:
         email_deliver_task.delay(email_id)

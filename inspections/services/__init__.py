@@ -1,6 +1,7 @@
 """Every write of the quality side, by subject: `lots` (inspections, the decisions they take,
-supplier levels, certificates) and `complaints` (problems hospitals report). Callers import from
-here: `from inspections import services; services.inspection_record(...)`."""
+supplier levels, certificates), `complaints` (problems hospitals report), `recalls` (preparing
+and issuing a recall) and `notices` (delivering recall notices through their outbox rows).
+Callers import from here: `from inspections import services; services.inspection_record(...)`."""
 
 from .complaints import (
     COMPLAINT_EMAILS,
@@ -21,6 +22,12 @@ from .lots import (
     supplier_level_reinstate,
     supplier_level_return_to_normal,
 )
+from .recalls import (
+    recall_cancel,
+    recall_create,
+    recall_defaults_from_inspection,
+    recall_issue,
+)
 
 __all__ = [
     "COMPLAINT_EMAILS",
@@ -33,6 +40,10 @@ __all__ = [
     "complaint_report",
     "inspection_conflict_decide",
     "inspection_record",
+    "recall_cancel",
+    "recall_create",
+    "recall_defaults_from_inspection",
+    "recall_issue",
     "refuse_discontinued_supplier",
     "refuse_release_on_dead_documents",
     "supplier_level_approve_reduced",

@@ -1,0 +1,222 @@
+"""Writes about recalls: a draft is prepared (from scratch or from an inspection that asked for a
+recall), then issued in one transaction: its lots become `recalled`, which keeps every unit of
+them out of dispatch, and every hospital that ever received units of them (found in the ledger,
+not typed in) gets one notice with what it received per lot, to be delivered by e-mail and, where
+the hospital has one, by webhook. Nothing is sent inside the transaction: the deliveries are
+outbox rows that `inspections.notices` sends after the commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from procurement import services as procurement
+from procurement.errors import IllegalTransition, InvalidInput
+from procurement.models import Lot, LotStatus
+from procurement.roles import Role, require_role
+
+from .. import selectors
+from ..models import (
+    RECALL_TRANSITIONS,
+    Channel,
+    EffectivenessLevel,
+    Inspection,
+    Notice,
+    NoticeDelivery,
+    Outcome,
+    Recall,
+    RecallAction,
+    RecallClass,
+    RecallDepth,
+    RecallEvent,
+    RecallStatus,
+)
+
+# A lot in one of these may be recalled (a recall needs units to have left the warehouse; that
+# is checked when the recall is issued, by `procurement.services.lot_recall`).
+RECALLABLE = frozenset({LotStatus.RELEASED, LotStatus.ON_HOLD, LotStatus.RECALLED})
+
+
+def recall_create(
+    *,
+    reference: str,
+    lots: Sequence[Lot],
+    reason: str,
+    hazard: str,
+    recall_class: str,
+    response_deadline: dt.date,
+    coordinator,
+    actor,
+    depth: str = RecallDepth.WARD,
+    action: str = RecallAction.RETURN,
+    effectiveness_level: str = EffectivenessLevel.A,
+    source_inspection: Inspection | None = None,
+) -> Recall:
+    """Prepare a recall as a draft: nothing happens to the lots or hospitals until it is issued.
+
+    Refuses: no lot, a lot that cannot be recalled (quarantined, rejected, disposed), an unknown
+    class, depth, action or level, an empty reason or hazard, a deadline in the past, a
+    coordinator without an e-mail address (the ministry's alerts go there) and a reference in
+    use.
+    """
+    require_role(actor, Role.MINISTRY_OFFICER, action="prepare a recall")
+    reference = (reference or "").strip()
+    if not reference:
+        raise InvalidInput("Give the recall a reference (for example RC-2020-001).")
+    lots = list(lots)
+    if not lots:
+        raise InvalidInput("A recall needs at least one lot.")
+    for lot in lots:
+        if lot.status not in RECALLABLE:
+            raise IllegalTransition(
+                f"Lot {lot.lot_number} is {lot.get_status_display().lower()}; only released, "
+                "on-hold or recalled lots can be part of a recall."
+            )
+    _check_choice(recall_class, RecallClass, "class")
+    _check_choice(depth, RecallDepth, "depth")
+    _check_choice(action, RecallAction, "action")
+    _check_choice(effectiveness_level, EffectivenessLevel, "effectiveness check level")
+    reason, hazard = (reason or "").strip(), (hazard or "").strip()
+    if not reason or not hazard:
+        raise InvalidInput("Describe both the problem and the hazard: the notice states them.")
+    if response_deadline < timezone.localdate():
+        raise InvalidInput("The response deadline cannot be in the past.")
+    if not getattr(coordinator, "email", ""):
+        raise InvalidInput("The coordinator needs an e-mail address: overdue answers go there.")
+    try:
+        with transaction.atomic():
+            recall = Recall.objects.create(
+                reference=reference,
+                reason=reason,
+                hazard=hazard,
+                recall_class=recall_class,
+                depth=depth,
+                action=action,
+                effectiveness_level=effectiveness_level,
+                response_deadline=response_deadline,
+                coordinator=coordinator,
+                source_inspection=source_inspection,
+                created_by=actor,
+            )
+            recall.lots.set(lots)
+            _event(recall, actor=actor, from_status="", reason="Prepared as a draft.")
+    except IntegrityError as error:
+        raise InvalidInput(
+            f"The reference {reference} is already used by another recall."
+        ) from error
+    return recall
+
+
+def recall_defaults_from_inspection(inspection: Inspection) -> dict:
+    """What a recall prepared from an inspection that found units at hospitals starts with: its
+    lot and the inspection's finding as the reason."""
+    if inspection.outcome != Outcome.RECALL_REQUIRED:
+        raise InvalidInput(f"Inspection #{inspection.pk} did not ask for a recall.")
+    return {
+        "lots": [inspection.lot],
+        "reason": (
+            f"{inspection.get_stage_display()} #{inspection.pk} of lot {inspection.lot.lot_number} "
+            f"({inspection.laboratory}, {inspection.performed_on:%Y-%m-%d}) failed against "
+            f"{inspection.standard.code}."
+        ),
+        "source_inspection": inspection,
+    }
+
+
+def recall_issue(*, recall: Recall, actor) -> Recall:
+    """Issue a draft recall: its lots become recalled and every hospital that received units of
+    them gets a notice, all in one transaction; the deliveries go out after the commit.
+
+    Refuses a recall that is not a draft, and (through `lot_recall`) a lot of which no unit ever
+    left the warehouse: such a lot is rejected, not recalled.
+    """
+    require_role(actor, Role.MINISTRY_OFFICER, action="issue a recall")
+    with transaction.atomic():
+        recall = Recall.objects.select_for_update().get(pk=recall.pk)
+        _check_move(recall, RecallStatus.ISSUED)
+        lots = list(recall.lots.order_by("pk"))  # one lock order for every writer
+        for lot in lots:
+            procurement.lot_recall(
+                lot=lot, actor=actor, reason=f"Recall {recall.reference}: {recall.reason}"
+            )
+        notices = _notices_create(recall, lots)
+        recall.issued_at = timezone.now()
+        _move(recall, RecallStatus.ISSUED, actor=actor, reason=f"{len(notices)} notice(s).")
+        deliveries = [delivery.pk for notice in notices for delivery in notice.created_deliveries]
+    _deliver_after_commit(deliveries)
+    return recall
+
+
+def recall_cancel(*, recall: Recall, actor, reason: str) -> Recall:
+    """Drop a draft recall (an issued recall is closed, never cancelled)."""
+    require_role(actor, Role.MINISTRY_OFFICER, action="cancel a recall")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("A written reason is required for cancelling a recall.")
+    with transaction.atomic():
+        recall = Recall.objects.select_for_update().get(pk=recall.pk)
+        _check_move(recall, RecallStatus.CANCELLED)
+        _move(recall, RecallStatus.CANCELLED, actor=actor, reason=reason)
+    return recall
+
+
+def _notices_create(recall: Recall, lots: Sequence[Lot]) -> list[Notice]:
+    """One notice per hospital that ever received units of the lots, with what it received per
+    lot; an e-mail delivery for each, and a webhook delivery where the hospital has one."""
+    notices = []
+    for consignee in selectors.recall_consignees(lots):
+        hospital = consignee.hospital
+        notice = Notice.objects.create(
+            recall=recall,
+            hospital=hospital,
+            received=consignee.received,
+            language=hospital.language,
+        )
+        channels = [Channel.EMAIL] + ([Channel.WEBHOOK] if hospital.webhook_url else [])
+        notice.created_deliveries = NoticeDelivery.objects.bulk_create(
+            [NoticeDelivery(notice=notice, channel=channel) for channel in channels]
+        )
+        notices.append(notice)
+    return notices
+
+
+def _deliver_after_commit(delivery_ids: list[int]) -> None:
+    from .. import tasks
+
+    def queue() -> None:
+        for delivery_id in delivery_ids:
+            try:
+                tasks.notice_deliver_task.delay(delivery_id)
+            except Exception:  # the broker is down: the sweeper queues them later
+                return
+
+    transaction.on_commit(queue)
+
+
+def _check_choice(value: str, choices, what: str) -> None:
+    if value not in choices.values:
+        raise InvalidInput(f"Unknown {what} {value!r}.")
+
+
+def _check_move(recall: Recall, to_status: str) -> None:
+    if to_status not in RECALL_TRANSITIONS[recall.status]:
+        raise IllegalTransition(
+            f"Recall {recall.reference} is {recall.get_status_display().lower()}; it cannot "
+            f"become {RecallStatus(to_status).label.lower()}."
+        )
+
+
+def _move(recall: Recall, to_status: str, *, actor, reason: str) -> None:
+    from_status = recall.status
+    recall.status = to_status
+    recall.save()
+    _event(recall, actor=actor, from_status=from_status, reason=reason)
+
+
+def _event(recall: Recall, *, actor, from_status: str, reason: str) -> None:
+    RecallEvent.objects.create(
+        recall=recall, from_status=from_status, to_status=recall.status, actor=actor, reason=reason
+    )
