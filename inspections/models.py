@@ -22,6 +22,7 @@ from procurement.models import (
     Product,
     ProductCategory,
     Standard,
+    StockMovement,
     Supplier,
 )
 
@@ -627,6 +628,11 @@ class Notice(models.Model):
     received = models.JSONField(default=dict)
     language = models.CharField(max_length=8, choices=settings.LANGUAGES)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept by the reminder service (beat): how many reminders went out, and when the recall's
+    # coordinator was alerted that this hospital does not answer.
+    reminders_sent = models.PositiveSmallIntegerField(default=0, editable=False)
+    last_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    coordinator_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["recall", "hospital__code"]
@@ -699,3 +705,126 @@ class NoticeAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class NoticeReply(models.Model):
+    """A hospital's answer to a notice (the response card): acknowledged, and per lot the units
+    on hand, used and destroyed on site. Answering again updates this row; every answer is kept
+    as a `NoticeReplyVersion`."""
+
+    notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="reply")
+    acknowledged = models.BooleanField(default=False)
+    respondent_name = models.CharField(max_length=200)
+    respondent_role = models.CharField(max_length=200)
+    explanation = models.TextField(
+        blank=True, help_text="Required when the quantities add up to more than was received."
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    first_answered_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Reply to {self.notice}"
+
+
+class NoticeReplyLine(models.Model):
+    """What a reply says of one lot."""
+
+    reply = models.ForeignKey(NoticeReply, on_delete=models.CASCADE, related_name="lines")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
+    quantity_on_hand = models.PositiveIntegerField(default=0)
+    quantity_used = models.PositiveIntegerField(default=0)
+    quantity_destroyed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["lot__lot_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["reply", "lot"], name="one_reply_line_per_lot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reply}: {self.lot}"
+
+
+class NoticeReplyVersion(models.Model):
+    """One answer as it was given (the reply's history): its fields and lines as data."""
+
+    reply = models.ForeignKey(NoticeReply, on_delete=models.PROTECT, related_name="versions")
+    data = models.JSONField()
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reply} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReturnStatus(models.TextChoices):
+    SHIPPED = "shipped", _("Shipped by the hospital")
+    RECEIVED = "received", _("Received at the warehouse")
+
+
+class HospitalReturn(models.Model):
+    """Units of a recalled lot a hospital sends back: shipped (hospital -> returns in transit)
+    and then received by the warehouse (in transit -> warehouse), both ledger movements. A
+    different count on arrival is a discrepancy; the units keep their lot's recalled status, so
+    they stay out of dispatch."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="returns")
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="returns")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="hospital_returns")
+    quantity_shipped = models.PositiveIntegerField()
+    reference = models.CharField("shipment reference", max_length=100, blank=True)
+    shipped_movement = models.OneToOneField(
+        StockMovement, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    shipped_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=10, choices=ReturnStatus.choices, default=ReturnStatus.SHIPPED, editable=False
+    )
+    quantity_received = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    received_movement = models.OneToOneField(
+        StockMovement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    received_at = models.DateTimeField(null=True, blank=True, editable=False)
+    receipt_remark = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-shipped_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_shipped__gt=0), name="hospital_return_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity_shipped} x {self.lot} from {self.hospital.code}"
+
+    @property
+    def discrepancy(self) -> int | None:
+        """Units received minus units shipped; None until received."""
+        if self.quantity_received is None:
+            return None
+        return self.quantity_received - self.quantity_shipped

@@ -396,6 +396,7 @@ class LocationKind(models.TextChoices):
     SUPPLIER = "supplier", _("Returned to supplier")
     DESTROYED = "destroyed", _("Destroyed")
     CONSUMED = "consumed", _("Consumed")
+    IN_TRANSIT = "in_transit", _("Returns in transit")
 
 
 # Units at these locations have left the ministry's hands for good.
@@ -441,6 +442,8 @@ class MovementKind(models.TextChoices):
     RETURN_TO_SUPPLIER = "return_to_supplier", _("Return to supplier")
     DESTRUCTION = "destruction", _("Destruction")
     CONSUMPTION = "consumption", _("Consumption")
+    RETURN_SHIPPED = "return_shipped", _("Return shipped by hospital")
+    RETURN_RECEIVED = "return_received", _("Return received at warehouse")
 
 
 class StockMovement(models.Model):
@@ -645,3 +648,73 @@ class OutboundEmailAttempt(models.Model):
         return (
             f"{self.email_id} at {self.at:%Y-%m-%d %H:%M}: {'ok' if self.succeeded else 'failed'}"
         )
+
+
+class CreditClaimStatus(models.TextChoices):
+    CLAIMED = "claimed", _("Claimed")
+    ACCEPTED = "accepted", _("Accepted by the supplier")
+    PAID = "paid", _("Paid")
+    REFUSED = "refused", _("Refused by the supplier")
+
+
+CREDIT_CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
+    CreditClaimStatus.CLAIMED: frozenset({CreditClaimStatus.ACCEPTED, CreditClaimStatus.REFUSED}),
+    CreditClaimStatus.ACCEPTED: frozenset({CreditClaimStatus.PAID, CreditClaimStatus.REFUSED}),
+    CreditClaimStatus.PAID: frozenset(),
+    CreditClaimStatus.REFUSED: frozenset(),
+}
+
+
+class SupplierReturn(models.Model):
+    """Recalled or rejected units of a lot sent back to its supplier: the ledger movement, the
+    supplier's return authorisation and the credit the ministry claims for them."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="supplier_returns")
+    movement = models.OneToOneField(
+        StockMovement, on_delete=models.PROTECT, related_name="supplier_return"
+    )
+    quantity = models.PositiveIntegerField()
+    authorisation_reference = models.CharField("return authorisation", max_length=100)
+    credit_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    claim_status = models.CharField(
+        max_length=10,
+        choices=CreditClaimStatus.choices,
+        default=CreditClaimStatus.CLAIMED,
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="supplier_return_positive"),
+            models.CheckConstraint(
+                condition=Q(credit_amount__gte=0), name="credit_claim_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authorisation_reference}: {self.quantity} x {self.lot}"
+
+
+class CreditClaimEvent(models.Model):
+    """A change of a credit claim's status: who, when, from, to, why."""
+
+    supplier_return = models.ForeignKey(
+        SupplierReturn, on_delete=models.PROTECT, related_name="claim_events"
+    )
+    from_status = models.CharField(max_length=10, choices=CreditClaimStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=CreditClaimStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_return}: {self.from_status} -> {self.to_status}"
