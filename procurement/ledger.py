@@ -1,5 +1,9 @@
 """The stock ledger: every quantity change is one movement row plus two balance updates.
 
+Many movements of one lot out of one location (a distribution plan's dispatch) are written
+together by `movements_record_many`: the source balance is drawn down once by their total, and
+rows and balances are inserted and raised in bulk, so the queries do not grow with the rows.
+
 Callers (services) run inside `transaction.atomic()` and have already locked the lot. Here the
 balance being drawn from is locked too (`select_for_update`), checked, and moved with F()
 expressions, so concurrent writers can never take the same units twice; the database CHECK on
@@ -8,7 +12,12 @@ StockBalance.quantity is the last line of defence.
 
 from __future__ import annotations
 
-from django.db.models import F
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Case, F, IntegerField, Value, When
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from .errors import InsufficientStock, InvalidInput
@@ -27,7 +36,11 @@ _SINK_NAMES = {
     LocationKind.SUPPLIER: "Returned to supplier",
     LocationKind.DESTROYED: "Destroyed",
     LocationKind.CONSUMED: "Consumed",
+    LocationKind.IN_TRANSIT: "Returns in transit",
 }
+# Rows per INSERT or UPDATE of the bulk writes: far below PostgreSQL's 65,535 parameters and
+# SQLite's 32,766, whatever the number of columns.
+BULK_BATCH = 500
 
 
 def location_of_kind(kind: LocationKind) -> Location:
@@ -48,6 +61,36 @@ def hospital_location(hospital: Hospital) -> Location:
         hospital=hospital, defaults={"kind": LocationKind.HOSPITAL, "name": hospital.name}
     )
     return location
+
+
+def hospital_locations(hospitals: Iterable[Hospital]) -> dict[int, Location]:
+    """The stock locations of many hospitals, by hospital id, created for those that have none.
+
+    The missing ones are inserted together in ascending hospital id order, skipping any that
+    another transaction inserted meanwhile: two transactions creating the same locations then
+    wait for each other (if at all) in the same order, never in a circle.
+    """
+    by_pk = {hospital.pk: hospital for hospital in hospitals}
+    locations = _hospital_locations_of(by_pk)
+    missing = sorted(by_pk.keys() - locations.keys())
+    if missing:
+        Location.objects.bulk_create(
+            [
+                Location(kind=LocationKind.HOSPITAL, hospital=by_pk[pk], name=by_pk[pk].name)
+                for pk in missing
+            ],
+            batch_size=BULK_BATCH,
+            ignore_conflicts=True,
+        )
+        locations.update(_hospital_locations_of(missing))
+    return locations
+
+
+def _hospital_locations_of(hospital_ids: Iterable[int]) -> dict[int, Location]:
+    return {
+        location.hospital_id: location
+        for location in Location.objects.filter(hospital_id__in=hospital_ids)
+    }
 
 
 def balance_of(lot: Lot, location: Location) -> int:
@@ -83,6 +126,57 @@ def movement_record(
     )
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One movement of `movements_record_many`: units to a location, with its reference."""
+
+    to_location: Location
+    quantity: int
+    reference: str = ""
+
+
+def movements_record_many(
+    *,
+    lot: Lot,
+    from_location: Location,
+    moves: Sequence[Outgoing],
+    kind: MovementKind,
+    actor,
+) -> list[StockMovement]:
+    """Append many movements of one lot out of one location, in a few queries whatever their
+    number (one statement per table and batch of BULK_BATCH rows).
+
+    The source balance is locked once and checked against the total; it is drawn down once,
+    every destination balance is created or raised in bulk, and the movements are inserted in
+    bulk. Returns the movements in the order of `moves`, with their ids. Must run inside a
+    transaction, with the lot locked (as `movement_record`).
+    """
+    if any(move.quantity <= 0 for move in moves):
+        raise InvalidInput(gettext("The quantity must be a whole number above zero."))
+    if not moves:
+        return []
+    _draw(lot=lot, location=from_location, quantity=sum(move.quantity for move in moves))
+    arriving: dict[int, int] = defaultdict(int)
+    for move in moves:
+        arriving[move.to_location.pk] += move.quantity
+    _add_many(lot=lot, quantities=arriving)
+    return StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                lot=lot,
+                quantity=move.quantity,
+                from_location=from_location,
+                to_location=move.to_location,
+                kind=kind,
+                actor=actor,
+                reference=move.reference,
+            )
+            for move in moves
+        ],
+        batch_size=BULK_BATCH,
+    )
+
+
 def _draw(*, lot: Lot, location: Location, quantity: int) -> None:
     balance = StockBalance.objects.select_for_update().filter(lot=lot, location=location).first()
     available = balance.quantity if balance else 0
@@ -91,14 +185,46 @@ def _draw(*, lot: Lot, location: Location, quantity: int) -> None:
             gettext("%(place)s holds %(available)s units of lot %(lot)s; %(asked)s were asked for.")
             % {
                 "place": location.name,
-                "available": f"{available:,}",
+                "available": number_format(available, force_grouping=True),
                 "lot": lot.lot_number,
-                "asked": f"{quantity:,}",
+                "asked": number_format(quantity, force_grouping=True),
             }
         )
     StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") - quantity)
 
 
 def _add(*, lot: Lot, location: Location, quantity: int) -> None:
-    balance, _ = StockBalance.objects.get_or_create(lot=lot, location=location)
-    StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + quantity)
+    _add_many(lot=lot, quantities={location.pk: quantity})
+
+
+def _add_many(*, lot: Lot, quantities: dict[int, int]) -> None:
+    """Raise the lot's balances at many locations (location id -> units): the missing rows are
+    inserted with their units, the existing ones raised by one UPDATE per batch, whose CASE gives
+    each group of rows its units (rows getting the same units share one WHEN). No other writer
+    adds a balance row of this lot meanwhile: they all lock the lot first."""
+    existing = dict(
+        StockBalance.objects.filter(lot=lot, location_id__in=quantities).values_list(
+            "location_id", "pk"
+        )
+    )
+    StockBalance.objects.bulk_create(
+        [
+            StockBalance(lot=lot, location_id=location_id, quantity=quantity)
+            for location_id, quantity in quantities.items()
+            if location_id not in existing
+        ],
+        batch_size=BULK_BATCH,
+    )
+    raises = [(pk, quantities[location_id]) for location_id, pk in existing.items()]
+    for start in range(0, len(raises), BULK_BATCH):
+        batch = raises[start : start + BULK_BATCH]
+        by_units: dict[int, list[int]] = defaultdict(list)
+        for pk, quantity in batch:
+            by_units[quantity].append(pk)
+        increment = Case(
+            *(When(pk__in=pks, then=Value(quantity)) for quantity, pks in by_units.items()),
+            output_field=IntegerField(),
+        )
+        StockBalance.objects.filter(pk__in=[pk for pk, _ in batch]).update(
+            quantity=F("quantity") + increment
+        )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 import pytest
 from django.db import connection
 
+from procurement import services
 from procurement.errors import InsufficientStock
 from procurement.ledger import balance_of, warehouse_location
 from procurement.models import Distribution, Location, StockBalance
@@ -130,4 +131,31 @@ def test_plans_of_different_lots_to_first_time_hospitals_do_not_deadlock(postgre
     assert (sent, refused) == (8, 0)
     assert Location.objects.filter(hospital__in=hospitals).count() == 6
     assert Distribution.objects.count() == 8 * 6
+    _assert_ledger_clean()
+
+
+def test_plans_and_single_dispatches_of_one_lot_at_once_never_exceed_it(postgres_only, officer):
+    # given one lot, first-time hospitals, and plans (bulk writes) and single dispatches (row by
+    # row) that together ask for far more than the lot holds, naming the same hospitals
+    lot = factories.released_lot(quantity=100, actor=officer)
+    hospitals = [factories.HospitalFactory() for _ in range(4)]
+    work: list[Callable[[], object]] = []
+    for index in range(4):  # 4 plans of 2 x 15 units
+        pair = [hospitals[index % 4], hospitals[(index + 1) % 4]]
+        work.append(_plan([Allocation(h, lot, 15) for h in pair], officer))
+    for index in range(4):  # 4 single dispatches of 15 units
+        work.append(
+            lambda hospital=hospitals[index]: services.distribution_dispatch(
+                lot=lot, hospital=hospital, quantity=15, actor=officer
+            )
+        )
+
+    sent, refused, unexpected = _run_together(work)
+
+    assert unexpected == []
+    assert sent + refused == len(work)
+    dispatched = sum(Distribution.objects.filter(lot=lot).values_list("quantity", flat=True))
+    assert 0 < dispatched <= 100
+    assert balance_of(lot, warehouse_location()) == 100 - dispatched
+    assert Location.objects.filter(hospital__in=hospitals).count() == 4
     _assert_ledger_clean()
