@@ -524,10 +524,11 @@ class RecallAction(models.TextChoices):
 
 
 class EffectivenessLevel(models.TextChoices):
-    A = "A", _("A: 100 % of consignees")
-    B = "B", _("B: between 10 and 100 % of consignees")
-    C = "C", _("C: 10 % of consignees")
-    D = "D", _("D: 2 % of consignees")
+    # "percent" in words: gettext would read "100 % of" as a format placeholder ("% o").
+    A = "A", _("A: every consignee (100 percent)")
+    B = "B", _("B: between 10 and 100 percent of consignees")
+    C = "C", _("C: 10 percent of consignees")
+    D = "D", _("D: 2 percent of consignees")
     E = "E", _("E: no effectiveness checks")
 
 

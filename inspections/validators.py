@@ -1,6 +1,7 @@
 """Upload checks: inspection reports and certificates, and photos sent with complaints."""
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -10,9 +11,18 @@ def validate_report_file_size(upload) -> None:
     """Refuse files over 10 MB: a lab report or certificate scan is far smaller."""
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
-            f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
-            f"{MAX_UPLOAD_BYTES // 1_048_576} MB."
+            _("The file is %(size)s MB; the limit is %(limit)s MB.")
+            % _sizes(upload, MAX_UPLOAD_BYTES)
         )
+
+
+def _sizes(upload, limit: int) -> dict[str, str]:
+    """An upload's size and the limit in MB, written the reader's way ("10,5" in Dutch)."""
+    return {
+        # Rounded first: number_format only cuts the decimals off (10.96 would read "10.9").
+        "size": number_format(round(upload.size / 1_048_576, 1), decimal_pos=1),
+        "limit": number_format(limit // 1_048_576),
+    }
 
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -32,8 +42,8 @@ def photo_extension(upload) -> str:
 
     if upload.size > MAX_PHOTO_BYTES:
         raise ValidationError(
-            _("The photo is %(size).1f MB; the limit is %(limit)d MB.")
-            % {"size": upload.size / 1_048_576, "limit": MAX_PHOTO_BYTES // 1_048_576}
+            _("The photo is %(size)s MB; the limit is %(limit)s MB.")
+            % _sizes(upload, MAX_PHOTO_BYTES)
         )
     position = upload.tell() if hasattr(upload, "tell") else 0
     try:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .errors import NotPermitted
 from .models import Role
@@ -12,7 +17,7 @@ User = AbstractBaseUser | AnonymousUser
 
 def role_group(role: Role) -> Group:
     """The group for a role, created if missing (tests that flush tables lose migration rows)."""
-    group, _ = Group.objects.get_or_create(name=role.value)
+    group, _created = Group.objects.get_or_create(name=role.value)
     return group
 
 
@@ -34,8 +39,31 @@ def has_role(user: User, *roles: Role) -> bool:
     return user.is_superuser or bool(user_roles(user) & {r.value for r in roles})
 
 
-def require_role(user: User | None, *roles: Role, action: str) -> None:
-    """Raise NotPermitted unless the user holds one of the roles."""
+def require_role(user: User | None, *roles: Role, action: str | Promise) -> None:
+    """Raise NotPermitted unless the user holds one of the roles.
+
+    The refusal names the roles by their labels: "Only a ministry officer may recall a lot." An
+    `action` marked for translation (`gettext_lazy`) gives the whole sentence in the reader's
+    language; a plain string is English, and so is the sentence around it (the ministry panel's
+    messages are English), so a refusal never mixes two languages.
+    """
     if user is None or not has_role(user, *roles):
-        allowed = " or ".join(r.value for r in roles)
-        raise NotPermitted(f"Only a {allowed} may {action}.")
+        if isinstance(action, Promise):
+            raise NotPermitted(_refusal(roles, action))
+        with translation.override("en"):
+            message = _refusal(roles, action)
+        raise NotPermitted(message)
+
+
+# Each role as the sentence names it, with its article ("an inspector", "een keurmeester").
+_A_ROLE = {
+    Role.MINISTRY_OFFICER: gettext_lazy("a ministry officer"),
+    Role.INSPECTOR: gettext_lazy("an inspector"),
+    Role.WAREHOUSE_CLERK: gettext_lazy("a warehouse clerk"),
+    Role.HOSPITAL_STAFF: gettext_lazy("hospital staff"),
+}
+
+
+def _refusal(roles: tuple[Role, ...], action: str | Promise) -> str:
+    allowed = get_text_list([str(_A_ROLE[Role(role)]) for role in roles], _("or"))
+    return _("Only %(roles)s may %(action)s.") % {"roles": allowed, "action": action}

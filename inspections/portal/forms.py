@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ..models import Complaint, ComplaintCategory
 from .selectors import DeliveryFilter
@@ -106,9 +108,11 @@ class ComplaintForm(forms.Form):
     def __init__(self, *args, delivered: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["quantity_affected"].widget.attrs["max"] = delivered
-        self.fields["quantity_affected"].help_text = _(
-            "How many of the %(units)s units delivered are affected."
-        ) % {"units": f"{delivered:,}"}
+        self.fields["quantity_affected"].help_text = ngettext(
+            "%(units)s unit was delivered.",
+            "How many of the %(units)s units delivered are affected.",
+            delivered,
+        ) % {"units": number_format(delivered, force_grouping=True)}
 
 
 class LanguageForm(forms.Form):

@@ -21,8 +21,10 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from procurement import services as procurement
@@ -188,20 +190,31 @@ def delivery_confirm(
 
 
 def _receipt_message(distribution: Distribution) -> str:
+    counted = distribution.quantity_received
     values = {
         "lot": distribution.lot.lot_number,
-        "units": f"{distribution.quantity_received:,}",
-        "sent": f"{distribution.quantity:,}",
+        "units": number_format(counted, force_grouping=True),
+        "sent": number_format(distribution.quantity, force_grouping=True),
     }
     if distribution.discrepancy:
         return (
-            _(
+            ngettext(
+                "Receipt of lot %(lot)s confirmed: %(units)s unit counted, %(sent)s dispatched. "
+                "The ministry has been told of the difference.",
                 "Receipt of lot %(lot)s confirmed: %(units)s units counted, %(sent)s dispatched. "
-                "The ministry has been told of the difference."
+                "The ministry has been told of the difference.",
+                counted,
             )
             % values
         )
-    return _("Receipt of lot %(lot)s confirmed: %(units)s units.") % values
+    return (
+        ngettext(
+            "Receipt of lot %(lot)s confirmed: %(units)s unit.",
+            "Receipt of lot %(lot)s confirmed: %(units)s units.",
+            counted,
+        )
+        % values
+    )
 
 
 @portal_page
@@ -230,8 +243,15 @@ def delivery_use(request: HttpRequest, distribution_id: int, *, hospitals: list)
         else:
             messages.success(
                 request,
-                _("%(units)s units of lot %(lot)s recorded as used.")
-                % {"units": f"{quantity:,}", "lot": distribution.lot.lot_number},
+                ngettext(
+                    "%(units)s unit of lot %(lot)s recorded as used.",
+                    "%(units)s units of lot %(lot)s recorded as used.",
+                    quantity,
+                )
+                % {
+                    "units": number_format(quantity, force_grouping=True),
+                    "lot": distribution.lot.lot_number,
+                },
             )
             return redirect("hospital_delivery", distribution_id=distribution.pk)
     return _delivery_page(request, distribution, use_form=form)

@@ -9,8 +9,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from procurement import outbox
 from procurement import services as procurement
@@ -51,8 +53,12 @@ def complaint_report(
     delivered = distribution.quantity_received or distribution.quantity
     if quantity_affected is None or not 1 <= quantity_affected <= delivered:
         raise InvalidInput(
-            _("The quantity affected must be between 1 and the %(units)s units delivered.")
-            % {"units": f"{delivered:,}"}
+            ngettext(
+                "The quantity affected must be between 1 and the %(units)s unit delivered.",
+                "The quantity affected must be between 1 and the %(units)s units delivered.",
+                delivered,
+            )
+            % {"units": number_format(delivered, force_grouping=True)}
         )
     if photo:
         try:
@@ -142,7 +148,10 @@ def complaint_escalate(
                 )
                 note = reason
             else:
-                note = f"{reason} (lot {lot.lot_number} was already {lot.get_status_display()})"
+                # A record for the ministry, in English whoever acted and in whatever language.
+                with translation.override("en"):
+                    status = str(LotStatus(lot.status).label)
+                note = f"{reason} (lot {lot.lot_number} was already {status})"
             _move(complaint, ComplaintEvent.Kind.LOT_HELD, actor=actor, note=note)
         if request_inspection:
             # A second request while one is waiting keeps the first moment: the wait counts
