@@ -242,7 +242,9 @@ def test_an_action_not_marked_for_translation_keeps_the_whole_refusal_english(ho
             hospital_user, Role.WAREHOUSE_CLERK, Role.MINISTRY_OFFICER, action="dispatch stock"
         )
 
-    assert refused.value.message == "Only a warehouse clerk or a ministry officer may dispatch stock."
+    assert refused.value.message == (
+        "Only a warehouse clerk or a ministry officer may dispatch stock."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
