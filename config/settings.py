@@ -158,6 +158,30 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+
+# Recall reminders (inspections.services.notices.notices_remind, beat entry "notices-remind"):
+# once a recall's response deadline has passed, a hospital that has not acknowledged its notice
+# gets a reminder e-mail, then another one every RECALL_REMINDER_INTERVAL_HOURS_<class> hours
+# until it answers or the recall is closed; with the second reminder the recall's coordinator
+# is alerted. Hours per recall class (decimals allowed): I 24, II 72, III 168 by default. Beat
+# looks for due reminders every RECALL_REMINDER_CHECK_SECONDS (900 by default).
+RECALL_REMINDER_INTERVAL_HOURS = {
+    "I": env.float("RECALL_REMINDER_INTERVAL_HOURS_I", default=24),
+    "II": env.float("RECALL_REMINDER_INTERVAL_HOURS_II", default=72),
+    "III": env.float("RECALL_REMINDER_INTERVAL_HOURS_III", default=168),
+}
+for _class, _hours in RECALL_REMINDER_INTERVAL_HOURS.items():
+    if not _hours > 0:
+        raise ImproperlyConfigured(
+            f"RECALL_REMINDER_INTERVAL_HOURS_{_class} must be a number of hours above 0."
+        )
+RECALL_REMINDER_CHECK_SECONDS = env.float("RECALL_REMINDER_CHECK_SECONDS", default=900)
+
+# A claimed outbox row (an e-mail, a notice delivery) whose worker has not reported back after
+# this many seconds counts as abandoned (the worker died): the sweepers send it again. Keep it
+# well above the longest send (SMTP and webhook timeouts).
+OUTBOX_CLAIM_EXPIRES_SECONDS = env.float("OUTBOX_CLAIM_EXPIRES_SECONDS", default=600)
+
 CELERY_BEAT_SCHEDULE = {
     # Re-queue recall notices whose task never ran (broker down) or whose worker died.
     "notices-sweep": {
@@ -168,6 +192,11 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "procurement.tasks.outbox_sweep_task",
         "schedule": env.float("OUTBOX_SWEEP_INTERVAL_SECONDS", default=120),
+    },
+    # Remind hospitals that have not answered a recall notice; alert the coordinator.
+    "notices-remind": {
+        "task": "inspections.tasks.notices_remind_task",
+        "schedule": RECALL_REMINDER_CHECK_SECONDS,
     },
     "ledger-check-nightly": {
         "task": "procurement.tasks.ledger_check_task",

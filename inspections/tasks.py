@@ -15,3 +15,9 @@ def notice_deliver_task(delivery_id: int) -> str | None:
 def notices_sweep_task() -> int:
     """Every few minutes: re-queue notice deliveries that were never picked up."""
     return notices.notices_sweep()
+
+
+@shared_task(ignore_result=True)
+def notices_remind_task() -> int:
+    """Every few minutes: remind hospitals that have not answered a recall notice in time."""
+    return notices.notices_remind()

@@ -27,7 +27,7 @@ from .models import OutboundEmail, OutboundEmailAttempt, OutboundEmailStatus
 log = logging.getLogger(__name__)
 
 # A claimed row whose worker has not reported back after this long is assumed dead.
-CLAIM_EXPIRES_AFTER = dt.timedelta(minutes=10)
+CLAIM_EXPIRES_AFTER = dt.timedelta(seconds=settings.OUTBOX_CLAIM_EXPIRES_SECONDS)
 MAX_ATTEMPTS = 8
 
 
@@ -145,9 +145,7 @@ def emails_sweep() -> int:
     returns how many. Beat runs it every few minutes."""
     from .tasks import email_deliver_task
 
-    due = list(
-        OutboundEmail.objects.filter(claimable(timezone.now())).values_list("pk", flat=True)
-    )
+    due = list(OutboundEmail.objects.filter(claimable(timezone.now())).values_list("pk", flat=True))
     for email_id in due:
         email_deliver_task.delay(email_id)
     return len(due)

@@ -8,10 +8,17 @@ sends outside any transaction, and records an attempt row with the outcome. A tr
 and shown to the ministry. `notices_sweep` (beat) re-queues rows no task picked up. A notice
 keeps one identity across retries: the e-mail's Message-ID and the webhook's Idempotency-Key
 come from the notice id, so a receiver can drop a duplicate.
+
+`notices_remind` (beat) chases hospitals that have not answered: once a recall's response
+deadline has passed, every notice without an acknowledged reply gets a reminder e-mail, then
+another one each class interval (`settings.RECALL_REMINDER_INTERVAL_HOURS`) until it is answered
+or the recall is closed; with the second reminder the recall's coordinator is alerted, once per
+notice. Reminders and alerts leave through the e-mail outbox (`procurement.outbox`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -21,14 +28,26 @@ import urllib.request
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from procurement import outbox
 from procurement.outbox import claimable, retry_at
 
-from ..models import Channel, DeliveryStatus, Notice, NoticeAttempt, NoticeDelivery
+from ..models import (
+    Channel,
+    DeliveryStatus,
+    Notice,
+    NoticeAttempt,
+    NoticeDelivery,
+    NoticeReply,
+    Recall,
+    RecallClass,
+    RecallStatus,
+)
 
 WEBHOOK_TIMEOUT_SECONDS = 5
 MAX_ATTEMPTS = 10
@@ -130,9 +149,11 @@ def notice_message_id(notice: Notice) -> str:
     return f"<notice-{notice.pk}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
 
 
-def notice_context(notice: Notice) -> dict:
+def notice_context(notice: Notice, lots: dict | None = None) -> dict:
+    """What the notice's templates (and its reminders') show; `lots` ({lot number: lot}, from
+    `recall_lots`) saves the query when many notices of one recall are rendered."""
     recall = notice.recall
-    lots = {lot.lot_number: lot for lot in recall.lots.select_related("order_line__product")}
+    lots = recall_lots(recall) if lots is None else lots
     return {
         "notice": notice,
         "recall": recall,
@@ -145,6 +166,10 @@ def notice_context(notice: Notice) -> dict:
         "units_received": notice.units_received,
         "portal_url": settings.SITE_URL.rstrip("/") + reverse("hospital_home"),
     }
+
+
+def recall_lots(recall: Recall) -> dict:
+    return {lot.lot_number: lot for lot in recall.lots.select_related("order_line__product")}
 
 
 def _send_email(notice: Notice) -> None:
@@ -210,3 +235,150 @@ def _send_webhook(notice: Notice) -> None:
         if 400 <= error.code < 500 and error.code not in (408, 425, 429):
             raise PermanentFailure(f"the receiver answered {error.code}") from error
         raise
+
+
+# ---------------------------------------------------------------------------------------------
+# Reminders (beat)
+
+# Notices of recalls in these states are chased. A draft has no notices yet; a closed or
+# cancelled recall asks nothing more of anyone.
+REMINDED_RECALLS = (RecallStatus.ISSUED, RecallStatus.CLOSING)
+# The reminder with which the coordinator hears that a hospital does not answer.
+ALERT_AFTER_REMINDERS = 2
+
+
+def reminder_interval(recall_class: str) -> dt.timedelta:
+    """How long after one reminder the next one goes out, for a recall of this class."""
+    return dt.timedelta(hours=float(settings.RECALL_REMINDER_INTERVAL_HOURS[recall_class]))
+
+
+def reminder_email_key(notice_id: int, number: int) -> str:
+    """The outbox key of a notice's `number`th reminder: the same reminder is never queued
+    twice, whoever queues it."""
+    return f"notice-{notice_id}-reminder-{number}"
+
+
+def notices_remind(*, now: dt.datetime | None = None) -> int:
+    """Send the reminders that are due; returns how many went out. Beat runs it every
+    `RECALL_REMINDER_CHECK_SECONDS`; run again at once, it sends nothing.
+
+    A notice is reminded when its recall is issued (or closing), the recall's response deadline
+    (a date: that whole day counts) has passed, the hospital has not acknowledged the notice,
+    and it was never reminded or its last reminder is older than the class's interval
+    (`settings.RECALL_REMINDER_INTERVAL_HOURS`). The reminder goes to the hospital in the
+    notice's language and asks for an answer by a new date, one interval on; with the second
+    one the recall's coordinator gets an alert listing the hospitals that do not answer, once
+    per notice (`Notice.coordinator_alerted_at`).
+
+    One transaction per recall: the recall is locked first (as `recall_issue` locks it), then
+    its due notices in id order, and they are checked again under the lock; a reminder's outbox
+    row and the notice's count (`reminders_sent`, `last_reminded_at`) are written together, and
+    so are the alert and `coordinator_alerted_at`. Nothing is sent inside the transaction: the
+    outbox sends after the commit.
+    """
+    now = now or timezone.now()
+    recall_ids = list(
+        _due_notices(now).order_by("recall_id").values_list("recall_id", flat=True).distinct()
+    )
+    return sum(_recall_remind(recall_id, now) for recall_id in recall_ids)
+
+
+def _due_notices(now: dt.datetime) -> QuerySet[Notice]:
+    later = Q()
+    for recall_class in RecallClass.values:
+        later |= Q(
+            recall__recall_class=recall_class,
+            last_reminded_at__lte=now - reminder_interval(recall_class),
+        )
+    return (
+        Notice.objects.filter(
+            recall__status__in=REMINDED_RECALLS,
+            recall__response_deadline__lt=timezone.localdate(now),
+        )
+        .filter(Q(reminders_sent=0) | later)
+        .exclude(reply__acknowledged=True)
+    )
+
+
+def _recall_remind(recall_id: int, now: dt.datetime) -> int:
+    with transaction.atomic():
+        recall = (
+            Recall.objects.select_for_update(of=("self",))
+            .select_related("coordinator")
+            .get(pk=recall_id)
+        )
+        deadline_passed = recall.response_deadline < timezone.localdate(now)
+        if recall.status not in REMINDED_RECALLS or not deadline_passed:
+            return 0
+        notices = list(
+            _due_notices(now)
+            .filter(recall=recall)
+            .select_related("hospital")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        # Read again under the locks: a reply committed since the query above counts.
+        answered = set(
+            NoticeReply.objects.filter(
+                notice__in=[notice.pk for notice in notices], acknowledged=True
+            ).values_list("notice_id", flat=True)
+        )
+        interval = reminder_interval(recall.recall_class)
+        lots = recall_lots(recall)
+        sent, overdue = 0, []
+        for notice in notices:
+            notice.recall = recall
+            if notice.pk in answered or not _reminder_due(notice, interval, now):
+                continue
+            _reminder_send(notice, interval, now, lots)
+            sent += 1
+            if (
+                notice.reminders_sent >= ALERT_AFTER_REMINDERS
+                and notice.coordinator_alerted_at is None
+            ):
+                overdue.append(notice)
+        if overdue:
+            _coordinator_alert(recall, overdue, now)
+    return sent
+
+
+def _reminder_due(notice: Notice, interval: dt.timedelta, now: dt.datetime) -> bool:
+    if notice.reminders_sent == 0:
+        return True
+    return notice.last_reminded_at is not None and notice.last_reminded_at <= now - interval
+
+
+def _reminder_send(notice: Notice, interval: dt.timedelta, now: dt.datetime, lots: dict) -> None:
+    number = notice.reminders_sent + 1
+    outbox.email_enqueue(
+        key=reminder_email_key(notice.pk, number),
+        to=[notice.hospital.contact_email],
+        template="recall_reminder",
+        context={
+            **notice_context(notice, lots),
+            "reminder_number": number,
+            "answer_by": timezone.localdate(now + interval),
+        },
+        language=notice.language,
+    )
+    notice.reminders_sent = number
+    notice.last_reminded_at = now
+    notice.save(update_fields=["reminders_sent", "last_reminded_at"])
+
+
+def _coordinator_alert(recall: Recall, notices: list[Notice], now: dt.datetime) -> None:
+    """One e-mail to the coordinator listing the hospitals that have just had their second
+    reminder (a coordinator without an address: the ministry's alert addresses get it)."""
+    ids = sorted(notice.pk for notice in notices)
+    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+    coordinator = recall.coordinator.email
+    outbox.email_enqueue(
+        key=f"recall-{recall.pk}-overdue-{digest}",
+        to=[coordinator] if coordinator else settings.MINISTRY_ALERT_EMAILS,
+        template="recall_overdue_alert",
+        context={"recall": recall, "notices": notices},
+        language=settings.LANGUAGE_CODE,
+    )
+    Notice.objects.filter(pk__in=ids).update(coordinator_alerted_at=now)
+    for notice in notices:
+        notice.coordinator_alerted_at = now
