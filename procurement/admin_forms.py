@@ -125,6 +125,28 @@ class DisposeForm(ReasonForm):
     field_order = ["method", "reason", "reference"]
 
 
+class SupplierReturnForm(ReasonForm):
+    """A return to the supplier: the supplier's return authorisation, the credit to claim (blank:
+    the default the page shows) and why. The service checks all three."""
+
+    authorisation_reference = forms.CharField(
+        label="Return authorisation",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"required": "required", "size": 40}),
+        help_text="The supplier's reference for taking the units back (RA or RMA number).",
+    )
+    credit_amount = forms.DecimalField(
+        label="Credit amount",
+        required=False,
+        help_text=(
+            "In the currency of the lot's order line. Leave blank to claim the default shown "
+            "above: the units returned at the order line's unit price."
+        ),
+    )
+    field_order = ["authorisation_reference", "credit_amount", "reason"]
+
+
 class DispatchForm(forms.Form):
     """Where to, and how many units of one released lot."""
 

@@ -37,6 +37,7 @@ _SINK_NAMES = {
     LocationKind.DESTROYED: "Destroyed",
     LocationKind.CONSUMED: "Consumed",
     LocationKind.IN_TRANSIT: "Returns in transit",
+    LocationKind.LOST: "Lost in return",
 }
 # Rows per INSERT or UPDATE of the bulk writes: far below PostgreSQL's 65,535 parameters and
 # SQLite's 32,766, whatever the number of columns.

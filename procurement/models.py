@@ -308,6 +308,9 @@ class LotEvent(models.Model):
         DATES_CORRECTED = "dates_corrected", _("Dates corrected")
         RETURNED = "returned", _("Returned from hospital")
         RECEIPT_CONFIRMED = "receipt_confirmed", _("Receipt confirmed by hospital")
+        RETURN_SHIPPED = "return_shipped", _("Return shipped by hospital")
+        RETURN_RECEIVED = "return_received", _("Return received at warehouse")
+        DESTROYED_ON_SITE = "destroyed_on_site", _("Destroyed at hospital")
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -397,11 +400,12 @@ class LocationKind(models.TextChoices):
     DESTROYED = "destroyed", _("Destroyed")
     CONSUMED = "consumed", _("Consumed")
     IN_TRANSIT = "in_transit", _("Returns in transit")
+    LOST = "lost", _("Lost in return")
 
 
 # Units at these locations have left the ministry's hands for good.
 TERMINAL_LOCATION_KINDS = frozenset(
-    {LocationKind.SUPPLIER, LocationKind.DESTROYED, LocationKind.CONSUMED}
+    {LocationKind.SUPPLIER, LocationKind.DESTROYED, LocationKind.CONSUMED, LocationKind.LOST}
 )
 
 
@@ -444,6 +448,7 @@ class MovementKind(models.TextChoices):
     CONSUMPTION = "consumption", _("Consumption")
     RETURN_SHIPPED = "return_shipped", _("Return shipped by hospital")
     RETURN_RECEIVED = "return_received", _("Return received at warehouse")
+    RETURN_LOST = "return_lost", _("Return lost: shipped, never arrived")
 
 
 class StockMovement(models.Model):

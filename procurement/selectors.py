@@ -127,7 +127,7 @@ class LotLedger:
 
     @property
     def held(self) -> int:
-        """Units still in the ministry's hands (warehouse and hospitals)."""
+        """Units still in the ministry's hands (warehouse, hospitals, returns in transit)."""
         return sum(q for k, q in self.balances.items() if k not in TERMINAL_LOCATION_KINDS)
 
     def accounted(self) -> int:
@@ -137,9 +137,10 @@ class LotLedger:
 def ledger_violations() -> list[LotLedger]:
     """Every lot whose ledger does not add up, with the reasons.
 
-    For every lot: received = held (warehouse + hospitals) + returned to supplier + destroyed +
-    consumed; receipts in the movement table equal the lot's received quantity; every balance
-    equals the sum of the movements into its location minus those out; no balance is negative.
+    For every lot: received = held (warehouse, hospitals, returns in transit) + returned to
+    supplier + destroyed + consumed + lost in return; receipts in the movement table equal the
+    lot's received quantity; every balance equals the sum of the movements into its location
+    minus those out; no balance is negative.
     Runs as a handful of grouped queries, not one query per lot.
     """
     movement_net = _movement_net_per_balance()

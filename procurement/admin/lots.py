@@ -151,6 +151,29 @@ def warns_of_mismatch(
     return text
 
 
+SUPPLIER_RETURN_WARNING = (
+    "Every unit the warehouse holds of each selected lot goes back to its supplier, and the lot "
+    "becomes disposed: this is final. Only rejected or recalled lots, once no hospital holds "
+    "units and none are in transit back."
+)
+
+
+def _supplier_return_warning(selected: QuerySet[Lot]) -> str:
+    """The warning of the return action, with the credit each lot gets when no amount is given
+    (the selection comes from `LotAdmin.get_queryset`, with its warehouse units)."""
+    defaults = []
+    for lot in selected:
+        line = lot.order_line
+        credit = services.credit_claim_default(order_line=line, quantity=lot.warehouse_units)
+        defaults.append(
+            f"{lot}: {lot.warehouse_units:,} units at {line.unit_price} {line.currency} = "
+            f"{credit:,} {line.currency}"
+        )
+    return f"{SUPPLIER_RETURN_WARNING} Credit claimed when the amount is left blank: " + (
+        "; ".join(defaults) + "."
+    )
+
+
 def _warehouse_units():
     balance = StockBalance.objects.filter(
         lot=OuterRef("pk"), location__kind=LocationKind.WAREHOUSE
@@ -229,6 +252,7 @@ class LotAdmin(admin.ModelAdmin):
         "reject",
         "recall",
         "dispose",
+        "return_to_supplier",
         "dispatch_to_hospital",
         "record_return",
         "correct_dates",
@@ -436,6 +460,36 @@ class LotAdmin(admin.ModelAdmin):
             )
 
         return run_each(self, request, queryset, dispose, "Disposed")
+
+    @admin.action(description="Return to supplier with a credit claim", permissions=["change"])
+    @asks_first(
+        admin_forms.SupplierReturnForm,
+        title="Return lots to the supplier with a credit claim",
+        submit="Return to supplier",
+        warning=_supplier_return_warning,
+    )
+    def return_to_supplier(
+        self, request, queryset, *, authorisation_reference: str, credit_amount, reason: str
+    ) -> int:
+        if credit_amount is not None and queryset.count() > 1:
+            self.message_user(
+                request,
+                "A credit amount is for one lot: select one lot, or leave the amount blank to "
+                "claim each lot's default.",
+                messages.ERROR,
+            )
+            return 0
+
+        def return_lot(lot):
+            services.supplier_return_create(
+                lot=lot,
+                actor=request.user,
+                authorisation_reference=authorisation_reference,
+                credit_amount=credit_amount,
+                reason=reason,
+            )
+
+        return run_each(self, request, queryset, return_lot, "Returned to the supplier")
 
     @admin.action(description="Dispatch to hospital (one lot)", permissions=["change"])
     def dispatch_to_hospital(self, request, queryset):

@@ -548,6 +548,7 @@ ALL_LOT_ACTIONS = {
     "reject",
     "recall",
     "dispose",
+    "return_to_supplier",
     "dispatch_to_hospital",
     "record_return",
     "correct_dates",

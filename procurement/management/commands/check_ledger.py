@@ -8,7 +8,7 @@ from procurement.selectors import ledger_violations, lot_count
 class Command(BaseCommand):
     help = (
         "Check, for every lot, that received = held + returned to supplier + destroyed + "
-        "consumed, that balances match the movements and that none is negative."
+        "consumed + lost in return, that balances match the movements and that none is negative."
     )
 
     def handle(self, *args, **options) -> None:
