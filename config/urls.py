@@ -16,5 +16,7 @@ urlpatterns = [
     path("inspections/", include("inspections.urls", namespace="inspections")),
     # Before procurement.urls: the portal's hospital_home (hospital/) is the hospital start page.
     path("", include("inspections.portal.urls")),
+    # The warehouse's receipt of hospital returns (warehouse/returns/): it needs inspections.
+    path("", include("inspections.warehouse")),
     path("", include("procurement.urls")),
 ]

@@ -10,8 +10,10 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..models import Complaint, ComplaintCategory
-from .selectors import DeliveryFilter
+from procurement.models import Lot
+
+from ..models import Complaint, ComplaintCategory, NoticeReply
+from .selectors import DeliveryFilter, NoticeLotRow
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
 
@@ -113,6 +115,134 @@ class ComplaintForm(forms.Form):
             "How many of the %(units)s units delivered are affected.",
             delivered,
         ) % {"units": number_format(delivered, force_grouping=True)}
+
+
+def _units_field(label: str, *, min_value: int = 0, **kwargs) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=min_value,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": min_value}),
+        **kwargs,
+    )
+
+
+class ReplyForm(forms.Form):
+    """The reply to a recall notice (the reply card): acknowledged, per lot the units on hand,
+    used and destroyed, who answers, and an explanation where the figures need one. Pre-filled:
+    on hand from the ledger, used and destroyed from the previous answer (or what the ledger
+    records), name and role from the previous answer (or the user)."""
+
+    acknowledged = forms.BooleanField(
+        label=_("We have received this notice and stopped using these lots."),
+        required=False,
+    )
+    respondent_name = forms.CharField(label=_("Your name"), max_length=200)
+    respondent_role = forms.CharField(
+        label=_("Your role"),
+        max_length=200,
+        help_text=_("For example: hospital pharmacist, head of stores."),
+    )
+    explanation = forms.CharField(
+        label=_("Explanation"),
+        required=False,
+        max_length=5000,
+        help_text=_(
+            "Needed when on hand, used, destroyed and sent back add up to more than was "
+            "received: say why (for example: units borrowed from another hospital)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    FIGURES = (
+        ("on_hand", _("Units on hand")),
+        ("used", _("Units used")),
+        ("destroyed", _("Units destroyed on site")),
+    )
+
+    def __init__(self, *args, rows: list[NoticeLotRow], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            for figure, label in self.FIGURES:
+                self.fields[self._name(figure, row.lot)] = _units_field(label)
+
+    @staticmethod
+    def _name(figure: str, lot: Lot) -> str:
+        return f"{figure}_{lot.pk}"
+
+    @classmethod
+    def initial_for(cls, rows: list[NoticeLotRow], reply: NoticeReply | None, user) -> dict:
+        """On hand as the ledger holds it now; used and destroyed as answered before, or as the
+        ledger records them; the rest from the previous answer, or from the user."""
+        lines = {line.lot_id: line for line in reply.lines.all()} if reply else {}
+        initial = {
+            "acknowledged": reply.acknowledged if reply else False,
+            "respondent_name": reply.respondent_name if reply else user.get_full_name(),
+            "respondent_role": reply.respondent_role if reply else _job_title(user),
+            "explanation": reply.explanation if reply else "",
+        }
+        for row in rows:
+            line = lines.get(row.lot.pk)
+            initial[cls._name("on_hand", row.lot)] = row.held
+            initial[cls._name("used", row.lot)] = max(line.quantity_used if line else 0, row.used)
+            initial[cls._name("destroyed", row.lot)] = max(
+                line.quantity_destroyed if line else 0, row.destroyed
+            )
+        return initial
+
+    def lot_fields(self) -> list[tuple[NoticeLotRow, list]]:
+        """Per lot, its row and its three bound fields, for the template."""
+        return [
+            (row, [self[self._name(figure, row.lot)] for figure, _label in self.FIGURES])
+            for row in self.rows
+        ]
+
+    def lines(self) -> dict[Lot, tuple[int, int, int]]:
+        """The figures typed, as `notice_reply` takes them (call after is_valid())."""
+        data = self.cleaned_data
+        return {
+            row.lot: tuple(data[self._name(figure, row.lot)] for figure, _label in self.FIGURES)
+            for row in self.rows
+        }
+
+
+def _job_title(user) -> str:
+    membership = user.hospital_memberships.exclude(job_title="").first()
+    return membership.job_title if membership else ""
+
+
+class ReturnForm(forms.Form):
+    """Units of one of the notice's lots shipped back to the central warehouse."""
+
+    lot = forms.TypedChoiceField(label=_("Lot"), coerce=int, widget=forms.RadioSelect)
+    quantity = _units_field(
+        _("Units shipped back"),
+        min_value=1,
+        help_text=_("Count the units you send; at most what you hold."),
+    )
+    reference = forms.CharField(
+        label=_("Shipment reference"),
+        required=False,
+        max_length=100,
+        help_text=_("The carrier's tracking number or your own reference, if you have one."),
+    )
+
+    def __init__(self, *args, rows: list[NoticeLotRow], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lots = {row.lot.pk: row.lot for row in rows}
+        self.fields["lot"].choices = [(row.lot.pk, _held_label(row)) for row in rows]
+        if len(rows) == 1:
+            self.fields["lot"].initial = rows[0].lot.pk
+
+    def chosen_lot(self) -> Lot:
+        return self.lots[self.cleaned_data["lot"]]
+
+
+def _held_label(row: NoticeLotRow) -> str:
+    return ngettext("%(lot)s (%(units)s unit held)", "%(lot)s (%(units)s units held)", row.held) % {
+        "lot": row.lot.lot_number,
+        "units": number_format(row.held, force_grouping=True),
+    }
 
 
 class LanguageForm(forms.Form):

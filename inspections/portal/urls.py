@@ -39,6 +39,18 @@ urlpatterns = [
         views.complaint_photo,
         name="hospital_complaint_photo",
     ),
+    path("hospital/notices/", views.notice_list, name="hospital_notices"),
+    path("hospital/notices/<int:notice_id>/", views.notice_detail, name="hospital_notice"),
+    path(
+        "hospital/notices/<int:notice_id>/reply/",
+        views.notice_answer,
+        name="hospital_notice_reply",
+    ),
+    path(
+        "hospital/notices/<int:notice_id>/return/",
+        views.notice_return,
+        name="hospital_notice_return",
+    ),
     path("hospital/stock/", views.stock, name="hospital_stock"),
     path("account/language/", views.language_set, name="language_set"),
 ]
