@@ -7,8 +7,9 @@ conflicting results, approving reduced inspection, reinstating a supplier, verif
 certificate, acting on a hospital's complaint), each asking for the reason it records. A
 service's refusal is shown as it is.
 Uploaded reports and certificates are served only by admin views that check view permission.
+Recalls are prepared, issued and closed through their services, from their own pages.
 """
 
-from . import certificates, complaints, levels, results, standards
+from . import certificates, complaints, levels, recalls, results, standards
 
-__all__ = ["certificates", "complaints", "levels", "results", "standards"]
+__all__ = ["certificates", "complaints", "levels", "recalls", "results", "standards"]

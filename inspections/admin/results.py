@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 
 from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
 from procurement.admin.lots import warns_of_mismatch
@@ -21,8 +21,10 @@ from ..models import (
     InspectionEvent,
     Outcome,
     PanelResult,
+    Recall,
 )
 from .common import ActionsByRole, RoleAccess, stored_file_link, stored_file_path
+from .recalls import recall_from_inspection_url
 
 
 class ClassResultInline(RoleAccess, ViewOnlyInline):
@@ -159,6 +161,10 @@ class InspectionAdmin(RoleAccess, ActionsByRole, ViewOnlyAdmin):
         extra_context = {
             **(extra_context or {}),
             "may_decide": "decide_conflict" in self.get_actions(request),
+            "may_prepare_recall": self.admin_site.get_model_admin(Recall).has_add_permission(
+                request
+            ),
+            "recall_add_url": recall_from_inspection_url(unquote(object_id)),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -3,7 +3,9 @@ recall), then issued in one transaction: its lots become `recalled`, which keeps
 them out of dispatch, and every hospital that ever received units of them (found in the ledger,
 not typed in) gets one notice with what it received per lot, to be delivered by e-mail and, where
 the hospital has one, by webhook. Nothing is sent inside the transaction: the deliveries are
-outbox rows that `inspections.notices` sends after the commit."""
+outbox rows that `inspections.notices` sends after the commit. An issued recall is followed
+through `selectors.recall_effectiveness`, may be marked as closing, and is closed with its final
+figures: with a written reason when a hospital has not answered or units are unaccounted for."""
 
 from __future__ import annotations
 
@@ -160,6 +162,74 @@ def recall_cancel(*, recall: Recall, actor, reason: str) -> Recall:
         recall = Recall.objects.select_for_update().get(pk=recall.pk)
         _check_move(recall, RecallStatus.CANCELLED)
         _move(recall, RecallStatus.CANCELLED, actor=actor, reason=reason)
+    return recall
+
+
+def recall_may_move(from_status: str, to_status: str) -> bool:
+    """Whether `RECALL_TRANSITIONS` lets a recall go from one status to another."""
+    return to_status in RECALL_TRANSITIONS.get(from_status, frozenset())
+
+
+def recall_start_closing(*, recall: Recall, actor, reason: str = "") -> Recall:
+    """Mark an issued recall as closing: the answers are in or the last returns are on their
+    way, and the ministry is settling the figures. It can still go back to issued
+    (`recall_reopen`) or be closed."""
+    require_role(actor, Role.MINISTRY_OFFICER, action="mark a recall as closing")
+    return _transition(recall, RecallStatus.CLOSING, actor=actor, reason=(reason or "").strip())
+
+
+def recall_reopen(*, recall: Recall, actor, reason: str) -> Recall:
+    """Take a closing recall back to issued (something is still out there), with a reason."""
+    require_role(actor, Role.MINISTRY_OFFICER, action="reopen a recall")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("A written reason is required for taking a recall back to issued.")
+    return _transition(recall, RecallStatus.ISSUED, actor=actor, reason=reason)
+
+
+def recall_close(*, recall: Recall, actor, reason: str = "") -> Recall:
+    """Close an issued or closing recall, recording its final figures in the event.
+
+    Without a reason only when every notified hospital has answered (an acknowledged reply) and
+    no unit is unaccounted for (`selectors.recall_effectiveness`); otherwise the officer's
+    written reason for the gap is required, and recorded with the gap. Refuses drafts,
+    cancelled and closed recalls.
+    """
+    require_role(actor, Role.MINISTRY_OFFICER, action="close a recall")
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        recall = Recall.objects.select_for_update().get(pk=recall.pk)
+        _check_move(recall, RecallStatus.CLOSED)
+        figures = selectors.recall_effectiveness(recall)
+        gaps = figures.gaps()
+        if gaps and not reason:
+            raise InvalidInput(
+                f"Recall {recall.reference} cannot be closed without a written reason for the "
+                f"gap: {' and '.join(gaps)}."
+            )
+        recall.closed_at = timezone.now()
+        _move(recall, RecallStatus.CLOSED, actor=actor, reason=_closing_note(figures, gaps, reason))
+    return recall
+
+
+def _closing_note(figures: selectors.Effectiveness, gaps: list[str], reason: str) -> str:
+    """The closing event's reason: the officer's, the gap it explains, the final figures."""
+    u = figures.units
+    final = (
+        f"Final figures: {u.delivered:,} delivered, {u.returned:,} returned, "
+        f"{u.in_transit:,} in transit, {u.used:,} used, {u.destroyed:,} destroyed, "
+        f"{u.held:,} held at hospitals, {u.unaccounted:,} unaccounted; "
+        f"{figures.hospitals_answered} of {figures.hospitals_notified} hospitals answered."
+    )
+    parts = [reason, f"Closed with a gap: {' and '.join(gaps)}." if gaps else "", final]
+    return "\n".join(part for part in parts if part)
+
+
+def _transition(recall: Recall, to_status: str, *, actor, reason: str) -> Recall:
+    with transaction.atomic():
+        recall = Recall.objects.select_for_update().get(pk=recall.pk)
+        _check_move(recall, to_status)
+        _move(recall, to_status, actor=actor, reason=reason)
     return recall
 
 
