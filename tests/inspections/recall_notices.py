@@ -4,17 +4,14 @@ everything goes through the services (dispatch, recall, reply, return)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils import timezone
 
 from inspections import services
 from inspections.models import Notice, Recall, RecallClass
 from procurement import ledger
 from procurement import services as procurement
-from procurement.errors import DomainError
 from procurement.models import Hospital, Lot
 from tests import factories
 
@@ -83,34 +80,3 @@ def answer(notice: Notice, actor, lines: dict[Lot, tuple[int, int, int]], **fiel
 
 def held(lot: Lot, hospital: Hospital) -> int:
     return ledger.balance_of(lot, ledger.hospital_location(hospital))
-
-
-def all_at_once(calls) -> tuple[list, list[BaseException]]:
-    """Run the callables in threads released together; their results (or the DomainError each
-    raised), and anything else raised. For the PostgreSQL row-lock tests."""
-    barrier = threading.Barrier(len(calls))
-    results: list = []
-    unexpected: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(call) -> None:
-        try:
-            barrier.wait(timeout=10)
-            result = call()
-        except DomainError as exc:
-            result = exc
-        except BaseException as exc:  # anything else is a failure of the test
-            with lock:
-                unexpected.append(exc)
-            return
-        finally:
-            connection.close()  # each thread has its own connection; do not leak it
-        with lock:
-            results.append(result)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results, unexpected

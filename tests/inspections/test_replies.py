@@ -14,7 +14,8 @@ from procurement.errors import IllegalTransition, InsufficientStock, InvalidInpu
 from procurement.models import LotEvent, MovementKind, StockMovement
 from procurement.selectors import ledger_violations
 from tests import factories
-from tests.inspections.recall_notices import all_at_once, answer, held, issue_recall
+from tests.concurrency import all_at_once
+from tests.inspections.recall_notices import answer, held, issue_recall
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,8 @@ from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
 from procurement.models import LocationKind, LotEvent, LotStatus, MovementKind, Role
 from procurement.selectors import ledger_violations
 from tests import factories
-from tests.inspections.recall_notices import all_at_once, issue_recall
+from tests.concurrency import all_at_once
+from tests.inspections.recall_notices import issue_recall
 
 pytestmark = pytest.mark.django_db
 

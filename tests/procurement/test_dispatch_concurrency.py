@@ -16,6 +16,7 @@ from procurement.ledger import balance_of, warehouse_location
 from procurement.models import Distribution, Hospital, Lot
 from procurement.selectors import ledger_violations
 from tests import factories
+from tests.concurrency import all_at_once, sent_and_refused
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -25,35 +26,13 @@ LOT_SIZE = 100  # room for 6 of the 12 dispatches
 
 
 def _dispatch_all_at_once(lot: Lot, hospitals: list[Hospital], actor) -> tuple[int, int, list]:
-    barrier = threading.Barrier(len(hospitals))
-    outcomes: list[str] = []
-    unexpected: list[BaseException] = []
-    lock = threading.Lock()
+    def dispatch(hospital: Hospital):
+        return lambda: services.distribution_dispatch(
+            lot=lot, hospital=hospital, quantity=UNITS_PER_DISPATCH, actor=actor
+        )
 
-    def dispatch(hospital: Hospital) -> None:
-        try:
-            barrier.wait(timeout=10)
-            services.distribution_dispatch(
-                lot=lot, hospital=hospital, quantity=UNITS_PER_DISPATCH, actor=actor
-            )
-            result = "sent"
-        except InsufficientStock:
-            result = "refused"
-        except BaseException as exc:  # anything else is a failure of the test
-            with lock:
-                unexpected.append(exc)
-            return
-        finally:
-            connection.close()  # each thread has its own connection; do not leak it
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=dispatch, args=(h,)) for h in hospitals]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes.count("sent"), outcomes.count("refused"), unexpected
+    results, unexpected = all_at_once([dispatch(hospital) for hospital in hospitals])
+    return (*sent_and_refused(results, InsufficientStock), unexpected)
 
 
 def test_simultaneous_dispatches_never_exceed_the_lot(postgres_only, officer):

@@ -6,11 +6,9 @@ Needs PostgreSQL: SQLite serialises all writers, so it would prove nothing about
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 
 import pytest
-from django.db import connection
 
 from procurement import services
 from procurement.errors import InsufficientStock
@@ -19,39 +17,15 @@ from procurement.models import Distribution, Location, StockBalance
 from procurement.planning import Allocation, distribution_plan_dispatch
 from procurement.selectors import ledger_violations
 from tests import factories
+from tests.concurrency import all_at_once, sent_and_refused
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _run_together(plans: Sequence[Callable[[], object]]) -> tuple[int, int, list]:
     """Start every plan at the same moment, each in its own thread and connection."""
-    barrier = threading.Barrier(len(plans))
-    outcomes: list[str] = []
-    unexpected: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(plan: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            plan()
-            result = "sent"
-        except InsufficientStock:
-            result = "refused"
-        except BaseException as exc:  # a deadlock or anything else fails the test
-            with lock:
-                unexpected.append(exc)
-            return
-        finally:
-            connection.close()  # each thread has its own connection; do not leak it
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(plan,)) for plan in plans]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes.count("sent"), outcomes.count("refused"), unexpected
+    results, unexpected = all_at_once(plans)
+    return (*sent_and_refused(results, InsufficientStock), unexpected)
 
 
 def _plan(allocations: list[Allocation], actor) -> Callable[[], object]:
