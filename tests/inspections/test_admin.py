@@ -7,8 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -28,6 +26,9 @@ from inspections.models import (
 )
 from procurement.models import LotStatus, Standard
 from tests import factories
+from tests.admin_helpers import act as _act
+from tests.admin_helpers import admin_url as _url
+from tests.admin_helpers import messages_of as _messages
 from tests.inspections.conftest import good, record, with_failures
 
 pytestmark = pytest.mark.django_db
@@ -40,23 +41,6 @@ PDF = b"%PDF-1.4\n% a lab report\n"
 def officer_client(client, officer):
     client.force_login(officer)
     return client
-
-
-def _url(model, view: str = "changelist", *args) -> str:
-    opts = model._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
-
-
-def _messages(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def _act(client, model, action: str, objects, **form):
-    """Post an admin action; with form data, as the intermediate page's confirmation."""
-    data = {"action": action, ACTION_CHECKBOX_NAME: [obj.pk for obj in objects]}
-    if form:
-        data.update(form, apply="yes")
-    return client.post(_url(model), data, follow=True)
 
 
 def _conflict(make_lot, inspector) -> Inspection:

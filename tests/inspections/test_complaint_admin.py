@@ -7,8 +7,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -18,11 +16,17 @@ from inspections.models import Complaint, ComplaintEvent, ComplaintStatus
 from procurement import services as procurement
 from procurement.errors import NotPermitted
 from procurement.models import LotStatus
+from tests.admin_helpers import act
+from tests.admin_helpers import messages_of as _messages
 from tests.inspections.conftest import good, record
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:inspections_complaint_changelist"
+
+
+def _act(client, action: str, objects, **form):
+    return act(client, Complaint, action, objects, **form)
 
 
 def _png() -> SimpleUploadedFile:
@@ -53,17 +57,6 @@ def _report(delivery, user, **fields) -> Complaint:
         actor=user,
         **fields,
     )
-
-
-def _act(client, action: str, complaints, **form):
-    data = {"action": action, ACTION_CHECKBOX_NAME: [c.pk for c in complaints]}
-    if form:
-        data.update(form, apply="yes")
-    return client.post(reverse(CHANGELIST), data, follow=True)
-
-
-def _messages(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def test_the_queue_lists_open_complaints_before_closed_ones(

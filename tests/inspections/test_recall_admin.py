@@ -10,7 +10,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,6 +20,8 @@ from inspections.models import Notice, Outcome, Recall, RecallEvent, RecallStatu
 from procurement import services as procurement
 from procurement.models import LotStatus, ReleaseBasis
 from tests import factories
+from tests.admin_helpers import act
+from tests.admin_helpers import messages_of as _messages
 from tests.inspections.conftest import record, with_failures
 from tests.inspections.recall_scenario import (
     fully_answered_recall,
@@ -35,8 +36,8 @@ ADD = "admin:inspections_recall_add"
 DEADLINE = timezone.localdate() + dt.timedelta(days=10)
 
 
-def _messages(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
+def _act(client, action: str, objects, **form):
+    return act(client, Recall, action, objects, **form)
 
 
 def _change(recall) -> str:
@@ -49,13 +50,6 @@ def _issue(recall) -> str:
 
 def _close(recall) -> str:
     return reverse("admin:inspections_recall_close", args=[recall.pk])
-
-
-def _act(client, action: str, recalls, **form):
-    data = {"action": action, ACTION_CHECKBOX_NAME: [r.pk for r in recalls]}
-    if form:
-        data.update(form, apply="yes")
-    return client.post(reverse(CHANGELIST), data, follow=True)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -40,6 +39,9 @@ from procurement.models import (
     Supplier,
 )
 from tests import factories
+from tests.admin_helpers import act as _act
+from tests.admin_helpers import admin_url as _url
+from tests.admin_helpers import messages_of as _messages
 
 pytestmark = pytest.mark.django_db
 
@@ -67,22 +69,6 @@ LEDGER_MODELS = [StockMovement, StockBalance, LotEvent, OrderEvent, Distribution
 def officer_client(client, officer):
     client.force_login(officer)
     return client
-
-
-def _url(model, view: str = "changelist", *args) -> str:
-    return reverse(f"admin:procurement_{model._meta.model_name}_{view}", args=args)
-
-
-def _messages(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def _act(client, model, action: str, objects, **form):
-    """Post an admin action; with form data, as the intermediate page's confirmation."""
-    data = {"action": action, ACTION_CHECKBOX_NAME: [obj.pk for obj in objects]}
-    if form:
-        data.update(form, apply="yes")
-    return client.post(_url(model), data, follow=True)
 
 
 def _dispatched_lot(officer, hospital, quantity=100, sent=40) -> Lot:

@@ -7,8 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.messages import get_messages
-from django.urls import reverse
 
 from procurement import services
 from procurement.ledger import balance_of, location_of_kind, warehouse_location
@@ -22,6 +20,9 @@ from procurement.models import (
 )
 from procurement.selectors import ledger_violations
 from tests import factories
+from tests.admin_helpers import act as _act
+from tests.admin_helpers import admin_url as _url
+from tests.admin_helpers import messages_of as _messages
 
 pytestmark = pytest.mark.django_db
 
@@ -33,22 +34,6 @@ WHY = "Lot failed inspection IR-2020-031; the supplier takes it back."
 def officer_client(client, officer):
     client.force_login(officer)
     return client
-
-
-def _url(model, view: str = "changelist", *args) -> str:
-    return reverse(f"admin:procurement_{model._meta.model_name}_{view}", args=args)
-
-
-def _messages(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def _act(client, model, action: str, objects, **form):
-    """Post an admin action; with form data, as the intermediate page's confirmation."""
-    data = {"action": action, ACTION_CHECKBOX_NAME: [obj.pk for obj in objects]}
-    if form:
-        data.update(form, apply="yes")
-    return client.post(_url(model), data, follow=True)
 
 
 def _rejected_lot(officer, quantity=500) -> Lot:
