@@ -24,8 +24,9 @@ the lots are never expired when the demo is loaded.
 
 Loading is idempotent: when PO-2020-0001 exists nothing is written. `load_demo(reset=True)`
 first removes what the demo created (identified by the demo suppliers, the demo hospitals and the
-demo users) and loads it again. The stock ledger is append-only everywhere else; this reset is the
-one place that deletes movements, and only those of demo lots.
+demo users) and loads it again, the returns of demo lots to their suppliers and their credit claims
+included (`inspections.demo` makes them). The stock ledger is append-only everywhere else; this
+reset is the one place that deletes movements, and only those of demo lots.
 
 The demo publishes its password and creates a superuser, so it refuses (`DemoRefused`, nothing
 written) unless `settings.DEBUG` is on or `force=True` is given. It also refuses when the database
@@ -61,6 +62,7 @@ from django.utils.text import slugify
 
 from . import services
 from .models import (
+    CreditClaimEvent,
     Distribution,
     Hospital,
     HospitalMembership,
@@ -83,6 +85,7 @@ from .models import (
     StockBalance,
     StockMovement,
     Supplier,
+    SupplierReturn,
 )
 from .roles import role_group
 
@@ -762,6 +765,9 @@ def reset_demo() -> int:
     querysets: list[QuerySet] = [
         OutboundEmail.objects.filter(key__in=alerts),
         distributions,
+        # Returns to the supplier refer to their ledger movement: gone before the movements.
+        CreditClaimEvent.objects.filter(supplier_return__lot__in=lots),
+        SupplierReturn.objects.filter(lot__in=lots),
         LotEvent.objects.filter(lot__in=lots),
         StockMovement.objects.filter(lot__in=lots),
         StockBalance.objects.filter(lot__in=lots),

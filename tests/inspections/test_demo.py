@@ -1,8 +1,12 @@
 """The demo's quality side and the load_demo command: every demo lot fails two inspections, the
-masks at hospitals await a recall, the rest is rejected, the suppliers go to tightened."""
+masks at hospitals are recalled (two hospitals answer, 23 are overdue and reminded), the rest is
+rejected and returned to its supplier with a credit claim, the suppliers go to tightened."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import urllib.error
 from decimal import Decimal
 from io import StringIO
 
@@ -10,6 +14,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -21,21 +26,41 @@ from inspections.models import (
     ComplaintCategory,
     ComplaintEvent,
     ComplaintStatus,
+    DeliveryStatus,
+    HospitalReturn,
     Inspection,
     InspectionEvent,
     InspectionStage,
     LevelState,
+    Notice,
+    NoticeDelivery,
     Outcome,
+    Recall,
+    RecallClass,
+    RecallStatus,
+    ReturnStatus,
     Severity,
     SupplierLevel,
     SupplierLevelEvent,
     Verdict,
     VerificationStatus,
 )
+from inspections.services import notices as notice_services
 from procurement import demo as supply
 from procurement import services as procurement
 from procurement.errors import InvalidInput
-from procurement.models import Distribution, Hospital, Lot, LotStatus, ProductCategory
+from procurement.models import (
+    CreditClaimStatus,
+    Distribution,
+    Hospital,
+    LocationKind,
+    Lot,
+    LotStatus,
+    OutboundEmail,
+    ProductCategory,
+    StockBalance,
+    SupplierReturn,
+)
 from procurement.selectors import ledger_violations
 from tests import factories
 
@@ -128,21 +153,27 @@ def test_the_readings_are_the_same_on_every_load():
     )
 
 
-def test_the_lots_at_hospitals_stay_on_hold_awaiting_a_recall(loaded):
+def test_the_lots_at_hospitals_are_recalled_after_the_second_inspection_asked_for_it(loaded):
     for lot in lots(AT_HOSPITALS):
-        assert lot.status == LotStatus.ON_HOLD
+        assert lot.status == LotStatus.RECALLED
         assert inspection(lot, InspectionStage.SECOND).outcome == Outcome.RECALL_REQUIRED
         assert lot.distributions.exists()
         assert not lot.needs_test
-    assert loaded.awaiting_recall == AT_HOSPITALS
-    assert loaded.units_at_hospitals == supply.DISTRIBUTED
+    assert loaded.awaiting_recall == ()
+    assert loaded.recalled == AT_HOSPITALS
+    # 600,000 dispatched, less HOSP-001's and HOSP-011's masks (returned, shipped back, used)
+    assert loaded.units_at_hospitals == supply.DISTRIBUTED - 2 * supply.PER_HOSPITAL == 552_000
 
 
-def test_the_lots_still_in_the_warehouse_are_rejected(loaded):
+def test_the_lots_still_in_the_warehouse_are_rejected_and_back_at_their_supplier(loaded):
     for lot in lots(IN_WAREHOUSE):
-        assert lot.status == LotStatus.REJECTED
+        assert lot.status == LotStatus.DISPOSED
+        assert lot.events.filter(to_status=LotStatus.REJECTED).exists()
         assert inspection(lot, InspectionStage.SECOND).outcome == Outcome.REJECTED
         assert not lot.distributions.exists()
+        assert not StockBalance.objects.filter(lot=lot, quantity__gt=0).exclude(
+            location__kind=LocationKind.SUPPLIER
+        )
     assert set(IN_WAREHOUSE) <= set(loaded.rejected)
 
 
@@ -178,7 +209,8 @@ def test_the_kn95_certificate_is_on_file_unverified(loaded):
 
 def test_the_rapid_tests_fail_at_30_percent_sensitivity_and_are_rejected(loaded):
     for lot in lots(supply.RAPID_LOT_NUMBERS):
-        assert lot.status == LotStatus.REJECTED
+        assert lot.status == LotStatus.DISPOSED  # rejected, then returned to the supplier
+        assert lot.events.filter(to_status=LotStatus.REJECTED).exists()
         for stage in demo.STAGES:
             inspected = inspection(lot, stage)
             assert inspected.verdict == Verdict.REJECTED
@@ -194,6 +226,186 @@ def test_every_decision_is_an_event_of_the_inspector(loaded):
 
     assert events.count() == 14
     assert {e.actor.username for e in events} == {"inspector"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The recall and the returns to the suppliers
+
+
+def the_recall() -> Recall:
+    return Recall.objects.get(reference=demo.RECALL_REFERENCE)
+
+
+def test_the_officer_prepares_the_recall_from_the_inspection_that_asked_for_it(loaded):
+    recall = the_recall()
+    lot_a = Lot.objects.get(lot_number="KN95-2003-A")
+
+    assert sorted(recall.lots.values_list("lot_number", flat=True)) == list(AT_HOSPITALS)
+    assert recall.source_inspection == inspection(lot_a, InspectionStage.SECOND)
+    assert recall.recall_class == RecallClass.I
+    assert (recall.depth, recall.action, recall.effectiveness_level) == ("ward", "return", "A")
+    assert recall.coordinator.username == recall.created_by.username == "officer"
+    assert "faulty filter membrane" in recall.reason and "do not fit" in recall.reason
+    assert f"#{recall.source_inspection.pk} of lot KN95-2003-A" in recall.reason
+    assert "most critical" in recall.hazard and "already used" in recall.hazard
+    assert recall.status == RecallStatus.ISSUED
+    assert list(recall.events.values_list("to_status", "actor__username")) == [
+        (RecallStatus.DRAFT, "officer"),
+        (RecallStatus.ISSUED, "officer"),
+    ]
+
+
+def test_the_demo_turns_the_clock_back_so_the_deadline_has_passed(loaded):
+    recall = the_recall()
+
+    assert recall.response_deadline == timezone.localdate() - dt.timedelta(days=3)
+    issued_ago = timezone.now() - recall.issued_at
+    assert dt.timedelta(days=10) <= issued_ago < dt.timedelta(days=10, minutes=5)
+
+
+def test_every_hospital_that_received_masks_gets_a_notice_two_answer_23_are_reminded(loaded):
+    recall = the_recall()
+    notices = recall.notices.select_related("hospital")
+    answered = notices.filter(reply__acknowledged=True)
+    silent = notices.exclude(pk__in=answered)
+    figures = selectors.recall_effectiveness(recall)
+
+    assert notices.count() == 25
+    assert sorted(n.hospital.code for n in answered) == ["HOSP-001", "HOSP-011"]
+    assert {n.reply.answered_by.username for n in answered} == {"nurse"}
+    assert (figures.hospitals_notified, figures.hospitals_answered) == (25, 2)
+    assert figures.hospitals_overdue == 23
+    assert {n.reminders_sent for n in silent} == {1}
+    assert {n.reminders_sent for n in answered} == {0}
+    assert not notices.filter(coordinator_alerted_at__isnull=False).exists()
+    reminders = [notice_services.reminder_email_key(n.pk, 1) for n in silent]
+    assert OutboundEmail.objects.filter(key__in=reminders).count() == 23
+    # every notice by e-mail, and by webhook at the hospitals that have one
+    deliveries = NoticeDelivery.objects.filter(notice__recall=recall)
+    assert deliveries.filter(channel="email").count() == 25
+    webhooks = Hospital.objects.exclude(webhook_url="").count()
+    assert deliveries.filter(channel="webhook").count() == webhooks > 0
+
+
+def test_hospital_001_returned_everything_and_the_clerk_received_it(loaded):
+    notice = Notice.objects.get(recall=the_recall(), hospital__code="HOSP-001")
+    (hospital_return,) = HospitalReturn.objects.filter(notice=notice)
+    lot_a = hospital_return.lot
+    lines = [(line.quantity_on_hand, line.quantity_used) for line in notice.reply.lines.all()]
+
+    assert lot_a.lot_number == "KN95-2003-A"
+    assert lines == [(24_000, 0)]
+    assert hospital_return.status == ReturnStatus.RECEIVED
+    assert hospital_return.quantity_shipped == hospital_return.quantity_received == 24_000
+    assert hospital_return.shipped_by.username == "nurse"
+    assert hospital_return.received_by.username == "clerk"
+    at_hospital = StockBalance.objects.get(lot=lot_a, location__hospital=notice.hospital)
+    assert at_hospital.quantity == 0
+    warehouse = StockBalance.objects.get(lot=lot_a, location__kind=LocationKind.WAREHOUSE)
+    assert warehouse.quantity == 24_000
+
+
+def test_hospital_011_used_some_and_its_return_of_the_rest_is_in_transit(loaded):
+    notice = Notice.objects.get(recall=the_recall(), hospital__code="HOSP-011")
+    lines = {
+        line.lot.lot_number: (line.quantity_on_hand, line.quantity_used)
+        for line in notice.reply.lines.select_related("lot")
+    }
+    returns = HospitalReturn.objects.filter(notice=notice)
+    figures = selectors.recall_effectiveness(the_recall())
+    row = next(h for h in figures.hospitals if h.code == "HOSP-011")
+
+    assert notice.received == {"KN95-2003-A": 20_000, "KN95-2003-B": 4_000}
+    assert lines == {"KN95-2003-A": (18_200, 1_800), "KN95-2003-B": (4_000, 0)}
+    assert {r.status for r in returns} == {ReturnStatus.SHIPPED}
+    assert sorted(r.quantity_shipped for r in returns) == [4_000, 18_200]
+    assert (row.units.in_transit, row.units.used, row.units.held) == (22_200, 1_800, 0)
+    assert row.units.unaccounted == 0 and row.answered and not row.overdue
+
+
+def test_recall_report_gives_the_same_numbers_as_the_effectiveness_figures(loaded):
+    out = StringIO()
+
+    call_command("recall_report", demo.RECALL_REFERENCE, "--json", stdout=out)
+
+    figures = selectors.recall_effectiveness(the_recall())
+    assert json.loads(out.getvalue()) == json.loads(json.dumps(figures.as_dict()))
+    assert loaded.effectiveness == figures  # what the load's summary printed
+    units = figures.units
+    assert (units.delivered, units.returned, units.in_transit, units.used) == (
+        600_000,
+        24_000,
+        22_200,
+        1_800,
+    )
+    assert units.unaccounted == units.held == 552_000  # the 23 silent hospitals' masks
+
+
+def test_the_summary_prints_the_figures_recall_report_prints(loaded):
+    text = "\n".join(demo.summary_lines(loaded))
+    report = StringIO()
+    call_command("recall_report", demo.RECALL_REFERENCE, stdout=report)
+    pairs = {
+        " ".join(line.split()[:-1]): line.split()[-1]
+        for line in report.getvalue().split("\n\n")[1].splitlines()
+    }
+
+    assert "hospitals: 25 notified, 0 reached, 2 answered, 23 overdue (23 reminders sent)" in text
+    assert (
+        "units: 600,000 delivered, 24,000 returned, 22,200 in transit, 1,800 used, 0 destroyed, "
+        "552,000 unaccounted"
+    ) in text
+    assert pairs["Hospitals notified"] == "25"
+    assert (pairs["Answered"], pairs["Overdue"]) == ("2", "23")
+
+
+def test_the_notices_and_reminders_leave_after_the_commit_and_webhooks_wait_for_a_retry(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    def refused(*args, **kwargs):
+        raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
+
+    monkeypatch.setattr(notice_services.urllib.request, "urlopen", refused)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.load_demo()
+    summary = demo.demo_summary(supply.demo_summary(), already_loaded=False)  # after the commit
+
+    deliveries = NoticeDelivery.objects.filter(notice__recall=the_recall())
+    webhooks = deliveries.filter(channel="webhook")
+    assert deliveries.filter(channel="email", status=DeliveryStatus.DELIVERED).count() == 25
+    assert webhooks.exists()
+    assert {(d.status, d.attempt_count) for d in webhooks} == {(DeliveryStatus.PENDING, 1)}
+    to_hospitals = [m for m in mail.outbox if any(to.endswith(".example") for to in m.to)]
+    assert len(to_hospitals) >= 25 + 23  # the notices and the first reminders
+    assert summary.effectiveness.hospitals_delivered == 25
+    lines = demo.summary_lines(summary)
+    assert "  e-mail notices: 25 of 25 delivered" in [line.split(" (")[0] for line in lines]
+    assert any("webhook notices: 0 of" in line and "waiting for a retry" in line for line in lines)
+
+
+def test_the_rejected_lots_go_back_to_their_suppliers_with_credit_claims(loaded):
+    returns = {r.lot.lot_number: r for r in SupplierReturn.objects.select_related("lot")}
+
+    assert sorted(returns) == sorted([*IN_WAREHOUSE, *supply.RAPID_LOT_NUMBERS])
+    for number in IN_WAREHOUSE:
+        assert returns[number].authorisation_reference == "RA-BRIGHTMED-2020-0412"
+        assert returns[number].quantity == supply.LOT_SIZE
+        assert returns[number].credit_amount == Decimal("637000.00")
+    for number in supply.RAPID_LOT_NUMBERS:
+        assert returns[number].authorisation_reference == "RA-LUMENTEST-2020-0415"
+        assert returns[number].quantity == supply.RAPID_LOT_SIZE
+        assert returns[number].credit_amount == Decimal("144000.00")
+    for supplier_return in returns.values():
+        assert supplier_return.claim_status == CreditClaimStatus.CLAIMED
+        assert supplier_return.currency == "EUR"
+        assert supplier_return.created_by.username == "officer"
+        assert list(supplier_return.claim_events.values_list("from_status", "to_status")) == [
+            ("", CreditClaimStatus.CLAIMED)
+        ]
+    assert len(loaded.supplier_returns) == 4
+    # lot C keeps its 180,000 in the warehouse: it cannot go back while hospitals hold units
+    assert not SupplierReturn.objects.filter(lot__lot_number="KN95-2003-C").exists()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,11 +465,14 @@ def test_loading_twice_changes_nothing(loaded):
 def test_reset_loads_the_same_story_again(loaded):
     before = row_counts()
     old_inspection = Inspection.objects.order_by("pk").first().pk
+    old_recall = the_recall().pk
 
     call_command("load_demo", "--reset", stdout=StringIO())
 
     assert row_counts() == before
     assert not Inspection.objects.filter(pk=old_inspection).exists()
+    assert the_recall().pk != old_recall
+    assert selectors.recall_effectiveness(the_recall()).hospitals_overdue == 23
     assert ledger_violations() == []
 
 
@@ -270,6 +485,22 @@ def test_the_inspections_are_loaded_on_top_of_a_supply_story_loaded_before():
     assert not summary.already_loaded
     assert summary.inspections == 14
     assert "inspections were missing" in out.getvalue()
+
+
+def test_the_recall_is_loaded_on_top_of_an_earlier_demo_without_it(monkeypatch):
+    monkeypatch.setattr(demo, "_load_recall_and_returns", lambda: None)
+    demo.load_demo()  # a database loaded by the demo before it had the recall
+    assert not Recall.objects.exists()
+    monkeypatch.undo()
+    out = StringIO()
+
+    summary = demo.load_demo(stdout=out)
+
+    assert "recall was missing" in out.getvalue()
+    assert not summary.already_loaded
+    assert summary.effectiveness.hospitals_overdue == 23
+    assert SupplierReturn.objects.count() == 4
+    assert ledger_violations() == []
 
 
 def test_reset_changes_nothing_when_rows_outside_the_demo_refer_to_it(loaded):
@@ -301,8 +532,12 @@ def test_the_command_prints_the_story_and_the_logins():
     assert "Lots received: 5" in text
     assert "600,000 units" in text and "25 hospitals" in text
     assert "Lots inspected: 7" in text and "14 rejected" in text
-    assert "On hold awaiting a recall: KN95-2003-A, KN95-2003-B, KN95-2003-C" in text
+    assert "Recalled: KN95-2003-A, KN95-2003-B, KN95-2003-C (552,000 units" in text
     assert "KN95-2003-D, KN95-2003-E" in text
+    assert "25 notified, 0 reached, 2 answered, 23 overdue (23 reminders sent)" in text
+    assert "600,000 delivered, 24,000 returned, 22,200 in transit, 1,800 used" in text
+    assert "under RA-BRIGHTMED-2020-0412: credit claim EUR 637,000.00 (claimed)" in text
+    assert "recall_report RC-2020-001" in text
     assert f"tightened for respirators from {supply.MASK_SUPPLIER['name']}" in text
     assert "already loaded" in text
     for username in supply.DEMO_USERNAMES:

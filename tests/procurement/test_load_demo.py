@@ -1,7 +1,8 @@
 """The demo loader, supply side: the spring-2020 respirator story, loaded through the services.
 
 `procurement.demo` is tested directly here; the load_demo command, which lives in `inspections`
-and loads the quality side on top, is tested in tests/inspections/test_demo.py."""
+and loads the quality side on top (inspections, the recall, the returns to the suppliers), is
+tested in tests/inspections/test_demo.py."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.db.models import ProtectedError, Sum
 from procurement import demo, services
 from procurement.errors import InvalidInput
 from procurement.models import (
+    CreditClaimEvent,
     Distribution,
     Hospital,
     HospitalMembership,
@@ -33,6 +35,7 @@ from procurement.models import (
     Role,
     Standard,
     StockBalance,
+    SupplierReturn,
 )
 from procurement.selectors import ledger_violations
 from tests import factories
@@ -241,6 +244,27 @@ def test_reset_loads_the_same_story_again():
     assert row_counts() == before
     assert PurchaseOrder.objects.get(reference=demo.ORDER_REFERENCE).pk != old_order
     assert Location.objects.get(kind=LocationKind.WAREHOUSE).pk == warehouse
+    assert ledger_violations() == []
+
+
+def test_reset_removes_the_returns_to_the_supplier_and_their_credit_claims():
+    # given the supply story with a rejected lot sent back to its supplier (as the quality side's
+    # demo does with lots D and E)
+    demo.load_demo()
+    before = row_counts()
+    officer = get_user_model().objects.get(username="officer")
+    lot = Lot.objects.get(lot_number="KN95-2003-D")
+    services.lot_reject(lot=lot, actor=officer, reason="Failed two tests.")
+    services.supplier_return_create(
+        lot=lot, actor=officer, authorisation_reference="RA-BRIGHTMED-2020-0412", reason="Rejected."
+    )
+    assert SupplierReturn.objects.count() == CreditClaimEvent.objects.count() == 1
+
+    demo.load_demo(reset=True)
+
+    assert row_counts() == before
+    assert not SupplierReturn.objects.exists() and not CreditClaimEvent.objects.exists()
+    assert Lot.objects.get(lot_number="KN95-2003-D").status == LotStatus.QUARANTINED
     assert ledger_violations() == []
 
 

@@ -5,8 +5,14 @@ Demo logins (all with the password ``demo-pass-2020``): ``officer`` (ministry of
 ``inspector``, ``clerk`` (warehouse clerk), ``nurse`` (hospital staff at HOSP-001 and HOSP-011)
 and the superuser ``admin``. Running it again changes nothing; ``--reset`` removes what the demo
 created and loads it again. The story lives in `procurement.demo` (orders, receipt, release on
-documents, dispatch) and `inspections.demo` (certificate, inspections, supplier level). The
-command lives here because inspections may import procurement, never the reverse.
+documents, dispatch) and `inspections.demo` (certificate, complaint, inspections, supplier level,
+recall RC-2020-001 with its notices, answers, returns and reminders, returns of the rejected lots
+to their suppliers with credit claims). The command lives here because inspections may import
+procurement, never the reverse.
+
+The recall's notices and reminders leave after the load commits: without a Celery broker they
+are sent in-process (e-mails to var/mail/; the demo hospitals' webhooks at 127.0.0.1:8765 have
+no receiver, so those deliveries fail with "connection refused" and wait for a retry).
 
 Because the password is published, the command refuses unless DEBUG is on (``make demo`` sets
 DEBUG=true) or ``--force`` is given, and it refuses whenever a hospital code or a role username of
@@ -24,7 +30,8 @@ from procurement.errors import DomainError
 class Command(BaseCommand):
     help = (
         "Load the demo story (1.3 million KN95 respirators, 600,000 dispatched to 25 hospitals, "
-        "every lot failing two inspections, rapid tests rejected) and print the logins "
+        "every lot failing two inspections, recall RC-2020-001 in progress, rejected lots and "
+        "rapid tests returned to their suppliers) and print the logins "
         f"(password {supply.DEMO_PASSWORD})."
     )
 
