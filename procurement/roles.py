@@ -60,7 +60,7 @@ _A_ROLE = {
     Role.MINISTRY_OFFICER: gettext_lazy("a ministry officer"),
     Role.INSPECTOR: gettext_lazy("an inspector"),
     Role.WAREHOUSE_CLERK: gettext_lazy("a warehouse clerk"),
-    Role.HOSPITAL_STAFF: gettext_lazy("hospital staff"),
+    Role.HOSPITAL_STAFF: gettext_lazy("a member of hospital staff"),
 }
 
 
