@@ -164,7 +164,8 @@ def notice_context(notice: Notice, lots: dict | None = None) -> dict:
             if number in lots
         ],
         "units_received": notice.units_received,
-        "portal_url": settings.SITE_URL.rstrip("/") + reverse("hospital_home"),
+        # The notice's page in the hospital portal: the reply form and the return form.
+        "reply_url": settings.SITE_URL.rstrip("/") + reverse("hospital_notice", args=[notice.pk]),
     }
 
 

@@ -107,6 +107,8 @@ def test_the_email_says_urgent_names_the_lot_and_carries_the_reply_card(issue, s
     assert "120 units delivered to you" in message.body
     assert "units already used: ____" in message.body
     assert "Stop use and return to the central warehouse." in message.body
+    # The link goes straight to the hospital's reply form for this notice.
+    assert f"{settings.SITE_URL}/hospital/notices/{notice.pk}/" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert lot_number in html and "RC-2020-007/H-WEST" in html
