@@ -204,6 +204,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# A mail server that stops answering must not hold a worker (and its claimed notice) forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
 # Where the site is reached from outside: links in e-mails (a notice's link to the portal).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 

@@ -41,6 +41,7 @@ from .models import (
     NoticeReply,
     Outcome,
     Recall,
+    RecallAction,
     ReturnStatus,
     SupplierLevel,
     Verdict,
@@ -341,6 +342,7 @@ class Effectiveness:
 
     reference: str
     status: str
+    action: str
     response_deadline: dt.date
     hospitals_notified: int
     hospitals_delivered: int
@@ -367,6 +369,20 @@ class Effectiveness:
         if self.units.unaccounted:
             count = self.units.unaccounted
             gaps.append(f"{count:,} unit{'s are' if count != 1 else ' is'} unaccounted for")
+        if self.units.in_transit:
+            count = self.units.in_transit
+            gaps.append(
+                f"{count:,} unit{'s are' if count != 1 else ' is'} on the way back: record "
+                "their arrival first"
+            )
+        # Units a hospital holds are accounted for, but the recall is done with them only when
+        # it asked hospitals to keep them quarantined on site.
+        if self.units.held and self.action != RecallAction.QUARANTINE:
+            count = self.units.held
+            gaps.append(
+                f"{count:,} unit{'s are' if count != 1 else ' is'} still at hospitals "
+                f"(asked: {RecallAction(self.action).label.lower()})"
+            )
         return gaps
 
     def as_dict(self) -> dict:
@@ -532,6 +548,7 @@ def _effectiveness(
     return Effectiveness(
         reference=recall.reference,
         status=str(recall.status),
+        action=str(recall.action),
         response_deadline=recall.response_deadline,
         hospitals_notified=len(hospitals),
         hospitals_delivered=sum(row.delivered_to for row in hospitals),

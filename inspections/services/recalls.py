@@ -205,7 +205,7 @@ def recall_close(*, recall: Recall, actor, reason: str = "") -> Recall:
         if gaps and not reason:
             raise InvalidInput(
                 f"Recall {recall.reference} cannot be closed without a written reason for the "
-                f"gap: {' and '.join(gaps)}."
+                f"gap: {'; '.join(gaps)}."
             )
         recall.closed_at = timezone.now()
         _move(recall, RecallStatus.CLOSED, actor=actor, reason=_closing_note(figures, gaps, reason))
@@ -221,7 +221,7 @@ def _closing_note(figures: selectors.Effectiveness, gaps: list[str], reason: str
         f"{u.held:,} held at hospitals, {u.unaccounted:,} unaccounted; "
         f"{figures.hospitals_answered} of {figures.hospitals_notified} hospitals answered."
     )
-    parts = [reason, f"Closed with a gap: {' and '.join(gaps)}." if gaps else "", final]
+    parts = [reason, f"Closed with a gap: {'; '.join(gaps)}." if gaps else "", final]
     return "\n".join(part for part in parts if part)
 
 

@@ -118,6 +118,14 @@ def notice_reply(
             )
         lots = notice_lots(notice)
         figures = _figures(lines, lots)
+        # The lots before the ledger is read (recall -> notice -> lots, as every writer): a
+        # second recall of the same lot, or a return shipped meanwhile, waits for this reply
+        # instead of booking the same use twice from a stale read.
+        list(
+            Lot.objects.select_for_update(of=("self",))
+            .filter(pk__in=[lot.pk for lot in lots.values()])
+            .order_by("pk")
+        )
         records = lot_records(notice.hospital, lots.values())
         reply = NoticeReply.objects.filter(notice=notice).first()
         previous = {line.lot_id: line for line in reply.lines.all()} if reply else {}

@@ -233,6 +233,8 @@ def test_closing_with_a_gap_needs_a_reason_and_keeps_the_one_typed_when_refused(
     assert page.context["gaps"] == [
         "2 of 7 hospitals have not answered",
         "195 units are unaccounted for",
+        "60 units are on the way back: record their arrival first",
+        "360 units are still at hospitals (asked: stop use and return to the central warehouse)",
     ]
     assert "A written reason is required to close this recall" in page.content.decode()
 

@@ -92,7 +92,8 @@ def test_the_table_shows_the_recall_figures_and_the_failed_delivery(scenario):
         assert re.search(rf"^  {label}\s+{value}$", text, re.MULTILINE), label
     per_lot = _section(text, "Per lot")
     assert per_lot[1] == [scenario.first.lot_number, "650", "275", "60", "0", "10", "300", "155"]
-    assert "To close: 2 of 7 hospitals have not answered; 195 units are unaccounted for." in text
+    assert "To close: 2 of 7 hospitals have not answered; 195 units are unaccounted for; " in text
+    assert "360 units are still at hospitals" in text
 
 
 def test_the_json_is_the_selectors_figures(scenario):
@@ -103,6 +104,7 @@ def test_the_json_is_the_selectors_figures(scenario):
     assert data["units"]["unaccounted"] == 195
     assert data["hospitals_overdue"] == 2
     assert sorted(data) == [
+        "action",
         "all_answered",
         "failed_deliveries",
         "gaps",

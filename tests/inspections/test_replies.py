@@ -297,3 +297,36 @@ def test_the_same_answer_sent_twice_at_once_books_the_use_once(
     assert held(issued.lot, hospital) == 70
     assert NoticeReplyVersion.objects.count() == 4
     assert ledger_violations() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_answers_to_two_recalls_of_the_same_lot_at_once_book_the_use_once(
+    postgres_only, officer, hospital, hospital_user
+):
+    issued = issue_recall(officer, {hospital: (100,)})
+    second = services.recall_create(
+        reference="RC-2020-002",
+        lots=[issued.lot],
+        reason="A second finding on the same lot.",
+        hazard="Staff are not protected.",
+        recall_class="I",
+        response_deadline=issued.recall.response_deadline,
+        coordinator=officer,
+        actor=officer,
+    )
+    services.recall_issue(recall=second, actor=officer)
+    notices = [issued.notice(hospital), second.notices.get(hospital=hospital)]
+
+    results, unexpected = all_at_once(
+        [lambda notice=notice: answer(notice, hospital_user, {issued.lot: (90, 10, 0)})
+         for notice in notices]
+    )  # fmt: skip
+
+    # Both answers say the hospital used 10 of the lot: the ledger books 10, not 20.
+    assert unexpected == []
+    assert all(isinstance(result, NoticeReply) for result in results)
+    consumed = StockMovement.objects.filter(lot=issued.lot, kind=MovementKind.CONSUMPTION)
+    assert sum(m.quantity for m in consumed) == 10
+    assert held(issued.lot, hospital) == 90
+    assert ledger_violations() == []
