@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -63,13 +63,46 @@ def email_enqueue(
 def _deliver_after_commit(email_id: int) -> None:
     from .tasks import email_deliver_task
 
-    def send_task() -> None:
-        try:
-            email_deliver_task.delay(email_id)
-        except Exception:  # the broker is down: the sweeper picks the row up later
-            log.warning("could not queue e-mail %s; the sweeper will retry", email_id)
+    queue_after_commit(email_deliver_task, [email_id])
 
-    transaction.on_commit(send_task)
+
+# ---------------------------------------------------------------------------------------------
+# The outbox mechanics every outbox table shares (e-mails here, recall notice deliveries in
+# inspections): rows with `status` ("pending"/"sending"), `claimed_at` and `next_attempt_at`.
+
+
+def queue_after_commit(task, row_ids: Sequence[int]) -> None:
+    """Queue `task` for each outbox row once the current transaction commits. A broker that is
+    down leaves the rows pending: the sweeper queues them later, nothing is lost."""
+    row_ids = list(row_ids)
+
+    def queue() -> None:
+        for row_id in row_ids:
+            try:
+                task.delay(row_id)
+            except Exception:  # the broker is down: stop trying, the sweeper takes over
+                log.warning("could not queue %s; the sweeper will retry", task.name)
+                return
+
+    transaction.on_commit(queue)
+
+
+def claim(model, row_id: int) -> bool:
+    """Claim one outbox row for sending with a single conditional UPDATE: True when this worker
+    got it (it was due and unclaimed, or its claim had expired)."""
+    now = timezone.now()
+    return bool(
+        model.objects.filter(claimable(now), pk=row_id).update(status="sending", claimed_at=now)
+    )
+
+
+def sweep(model, task) -> int:
+    """Queue `task` for every row of the outbox table that is due and unclaimed (or whose claim
+    expired); returns how many."""
+    due = list(model.objects.filter(claimable(timezone.now())).values_list("pk", flat=True))
+    for row_id in due:
+        task.delay(row_id)
+    return len(due)
 
 
 def email_deliver(*, email_id: int) -> str:
@@ -78,11 +111,7 @@ def email_deliver(*, email_id: int) -> str:
     Runs outside any transaction: the claim is one conditional UPDATE, the SMTP call happens
     with no database lock held, and the outcome is a second UPDATE plus an attempt row.
     """
-    now = timezone.now()
-    claimed = OutboundEmail.objects.filter(
-        claimable(now), pk=email_id
-    ).update(status=OutboundEmailStatus.SENDING, claimed_at=now)  # fmt: skip
-    if not claimed:
+    if not claim(OutboundEmail, email_id):
         return OutboundEmail.objects.filter(pk=email_id).values_list("status", flat=True).first()
     email = OutboundEmail.objects.get(pk=email_id)
     try:
@@ -145,7 +174,4 @@ def emails_sweep() -> int:
     returns how many. Beat runs it every few minutes."""
     from .tasks import email_deliver_task
 
-    due = list(OutboundEmail.objects.filter(claimable(timezone.now())).values_list("pk", flat=True))
-    for email_id in due:
-        email_deliver_task.delay(email_id)
-    return len(due)
+    return sweep(OutboundEmail, email_deliver_task)

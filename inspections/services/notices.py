@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from procurement import outbox
-from procurement.outbox import claimable, retry_at
+from procurement.outbox import retry_at
 
 from ..models import (
     Channel,
@@ -61,11 +61,7 @@ class PermanentFailure(Exception):
 
 def notice_deliver(*, delivery_id: int) -> str | None:
     """Deliver one channel of a notice if it is due and unclaimed; returns its status after."""
-    now = timezone.now()
-    claimed = NoticeDelivery.objects.filter(claimable(now), pk=delivery_id).update(
-        status=DeliveryStatus.SENDING, claimed_at=now
-    )
-    if not claimed:
+    if not outbox.claim(NoticeDelivery, delivery_id):
         return (
             NoticeDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
         )
@@ -96,12 +92,7 @@ def notices_sweep() -> int:
     returns how many. Beat runs it every few minutes."""
     from ..tasks import notice_deliver_task
 
-    due = list(
-        NoticeDelivery.objects.filter(claimable(timezone.now())).values_list("pk", flat=True)
-    )
-    for delivery_id in due:
-        notice_deliver_task.delay(delivery_id)
-    return len(due)
+    return outbox.sweep(NoticeDelivery, notice_deliver_task)
 
 
 def _record_failure(delivery: NoticeDelivery, error: Exception, *, permanent: bool) -> str:

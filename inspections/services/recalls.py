@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from procurement import outbox
 from procurement import services as procurement
 from procurement.errors import IllegalTransition, InvalidInput
 from procurement.models import Lot, LotStatus
@@ -256,14 +257,7 @@ def _notices_create(recall: Recall, lots: Sequence[Lot]) -> list[Notice]:
 def _deliver_after_commit(delivery_ids: list[int]) -> None:
     from .. import tasks
 
-    def queue() -> None:
-        for delivery_id in delivery_ids:
-            try:
-                tasks.notice_deliver_task.delay(delivery_id)
-            except Exception:  # the broker is down: the sweeper queues them later
-                return
-
-    transaction.on_commit(queue)
+    outbox.queue_after_commit(tasks.notice_deliver_task, delivery_ids)
 
 
 def _check_choice(value: str, choices, what: str) -> None:
