@@ -14,7 +14,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -24,7 +23,14 @@ from django.utils.translation import gettext as _
 
 from procurement.errors import DomainError
 from procurement.models import Lot, LotStatus
-from procurement.views import LOTS_PER_PAGE, age_days, render_page, role_page
+from procurement.views import (
+    LOTS_PER_PAGE,
+    age_days,
+    page_links,
+    page_of,
+    render_page,
+    role_page,
+)
 
 from . import selectors, services
 from .forms import InspectionForm
@@ -99,30 +105,11 @@ def inspection_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = {}
     for key, section in _sections().items():
-        page = _page(request, section.param, section.lots)
+        page = page_of(request, section.lots, LOTS_PER_PAGE, section.param)
         context[f"{key}_page"] = page
         context[f"{key}_rows"] = [_queue_row(lot, getattr(lot, section.since), now) for lot in page]
-        context[f"{key}_links"] = _page_links(request, page, section.param)
+        context[f"{key}_links"] = page_links(request, page, section.param)
     return render_page(request, "inspections/queue.html", context, current=PAGE)
-
-
-def _page(request: HttpRequest, param: str, lots: QuerySet[Lot]) -> Page:
-    """One page of a list; a missing, bad or too-high page number gives the nearest real page."""
-    return Paginator(lots, LOTS_PER_PAGE).get_page(request.GET.get(param))
-
-
-def _page_links(request: HttpRequest, page: Page, param: str) -> dict[str, str | None]:
-    """Previous/next links for one list, keeping the other list's page number."""
-
-    def link(number: int) -> str:
-        query = request.GET.copy()
-        query[param] = str(number)
-        return f"?{query.urlencode()}"
-
-    return {
-        "previous": link(page.previous_page_number()) if page.has_previous() else None,
-        "next": link(page.next_page_number()) if page.has_next() else None,
-    }
 
 
 def _queue_row(lot: Lot, since: dt.datetime | None, now: dt.datetime) -> QueueRow:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -23,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from procurement.errors import DomainError, IllegalTransition
-from procurement.views import age_days, render_page, role_page
+from procurement.views import age_days, page_of, render_page, role_page
 
 from . import services
 from .models import HospitalReturn, ReturnStatus
@@ -85,7 +84,7 @@ def _returns_page(
     request: HttpRequest, *, bound: ReturnReceiptForm | None = None, bound_id: int | None = None
 ) -> HttpResponse:
     now = timezone.now()
-    page = Paginator(returns_in_transit(), IN_TRANSIT_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, returns_in_transit(), IN_TRANSIT_PER_PAGE)
     rows = [
         {
             "item": item,

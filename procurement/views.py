@@ -154,7 +154,7 @@ def inspector_home(request: HttpRequest) -> HttpResponse:
     """Lots waiting for inspection, oldest receipt first, with what should worry the inspector."""
     now = timezone.now()
     lots = selectors.lots_awaiting_inspection()
-    page_obj = _page(request, lots, LOTS_PER_PAGE)
+    page_obj = page_of(request, lots, LOTS_PER_PAGE)
     context = {
         "page_obj": page_obj,
         "rows": [_LotRow(lot, age_days(lot.received_at, now)) for lot in page_obj],
@@ -169,7 +169,7 @@ def warehouse_home(request: HttpRequest) -> HttpResponse:
     """Released stock in the warehouse, first-expired-first-out, and the latest dispatches."""
     today = timezone.localdate()
     context = {
-        "page_obj": _page(request, selectors.lots_dispatchable(), LOTS_PER_PAGE),
+        "page_obj": page_of(request, selectors.lots_dispatchable(), LOTS_PER_PAGE),
         "distributions": selectors.distributions_for_user(request.user)[:LATEST_DISTRIBUTIONS],
         "today": today,
         "expires_soon_before": today + dt.timedelta(days=EXPIRES_SOON_DAYS),
@@ -193,7 +193,7 @@ IMPORT_ERRORS_SHOWN = 200
 @role_page(PLANNING_PAGE)
 def distribution_choose(request: HttpRequest) -> HttpResponse:
     """Released lots with stock, first-expired-first-out: the first is the one to send first."""
-    page_obj = _page(request, selectors.lots_dispatchable(), LOTS_PER_PAGE)
+    page_obj = page_of(request, selectors.lots_dispatchable(), LOTS_PER_PAGE)
     lots = list(page_obj)
     today = timezone.localdate()
     context = {
@@ -377,7 +377,7 @@ def _note_rows(user) -> QuerySet:
 def distribution_plan_done(request: HttpRequest, token: str) -> HttpResponse:
     """The dispatches a plan made, each with its dispatch note."""
     distributions = _plan_distributions(request, token)
-    page_obj = _page(request, distributions, DISPATCHES_PER_PAGE)
+    page_obj = page_of(request, distributions, DISPATCHES_PER_PAGE)
     context = {
         "page_obj": page_obj,
         "token": token,
@@ -422,9 +422,25 @@ def age_days(since: dt.datetime | None, now: dt.datetime) -> int | None:
     return None if since is None else max(0, (now - since).days)
 
 
-def _page(request: HttpRequest, rows: QuerySet, per_page: int) -> Page:
-    """The requested page; a missing, bad or too-high page number gives the nearest real page."""
-    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+def page_of(request: HttpRequest, rows: QuerySet, per_page: int, param: str = "page") -> Page:
+    """The requested page (its number in `param`); a missing, bad or too-high page number gives
+    the nearest real page."""
+    return Paginator(rows, per_page).get_page(request.GET.get(param))
+
+
+def page_links(request: HttpRequest, page: Page, param: str = "page") -> dict[str, str | None]:
+    """Previous/next links that keep the rest of the query (search, filters, other lists'
+    page numbers)."""
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}"
+
+    return {
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+    }
 
 
 def _admin_url(name: str, **query: str) -> str | None:

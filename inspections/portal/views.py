@@ -17,8 +17,6 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -35,7 +33,7 @@ from procurement.middleware import remember_language
 from procurement.models import Distribution
 from procurement.selectors import distributions_for_user, hospitals_for_user
 from procurement.services import NO_CONSUMPTION_STATUSES, RETURNABLE_STATUSES
-from procurement.views import no_access, render_page, role_page
+from procurement.views import no_access, page_links, page_of, render_page, role_page
 
 from .. import services
 from ..models import Notice
@@ -130,14 +128,15 @@ def delivery_list(request: HttpRequest, *, hospitals: list) -> HttpResponse:
     """All deliveries, searched and filtered by receipt state, 25 per page."""
     form = DeliveryFilterForm(request.GET)
     search = form.values()
-    page = _page(request, selectors.deliveries_search(request.user, **search))
+    deliveries = selectors.deliveries_search(request.user, **search)
+    page = page_of(request, deliveries, DELIVERIES_PER_PAGE)
     context = {
         "form": form,
         "search": search,
         "filtered": search != DeliveryFilterForm.UNFILTERED,
         "several": len(hospitals) > 1,
         "page_obj": page,
-        "page_links": _page_links(request, page),
+        "page_links": page_links(request, page),
     }
     return _render(request, "deliveries.html", context, section="deliveries")
 
@@ -324,11 +323,11 @@ def _report_message(number: int) -> str:
 @portal_page
 def complaint_list(request: HttpRequest, *, hospitals: list) -> HttpResponse:
     """The hospitals' complaints, newest first, 25 per page."""
-    page = _page(request, complaints_for_user(request.user), COMPLAINTS_PER_PAGE)
+    page = page_of(request, complaints_for_user(request.user), COMPLAINTS_PER_PAGE)
     context = {
         "several": len(hospitals) > 1,
         "page_obj": page,
-        "page_links": _page_links(request, page),
+        "page_links": page_links(request, page),
     }
     return _render(request, "complaints.html", context, section="complaints")
 
@@ -380,12 +379,12 @@ def complaint_photo(request: HttpRequest, complaint_id: int, *, hospitals: list)
 @portal_page
 def notice_list(request: HttpRequest, *, hospitals: list) -> HttpResponse:
     """Every recall notice to the user's hospitals, newest first, 25 per page."""
-    page = _page(request, selectors.notices_for_user(request.user), NOTICES_PER_PAGE)
+    page = page_of(request, selectors.notices_for_user(request.user), NOTICES_PER_PAGE)
     context = {
         "several": len(hospitals) > 1,
         "today": timezone.localdate(),
         "page_obj": page,
-        "page_links": _page_links(request, page),
+        "page_links": page_links(request, page),
     }
     return _render(request, "notices.html", context, section="notices")
 
@@ -588,22 +587,3 @@ def _safe_next(request: HttpRequest, url: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def _page(request: HttpRequest, rows: QuerySet, per_page: int = DELIVERIES_PER_PAGE) -> Page:
-    """The requested page; a missing, bad or too-high page number gives the nearest real page."""
-    return Paginator(rows, per_page).get_page(request.GET.get("page"))
-
-
-def _page_links(request: HttpRequest, page: Page) -> dict[str, str | None]:
-    """Previous/next links that keep the search and filter."""
-
-    def link(number: int) -> str:
-        query = request.GET.copy()
-        query["page"] = str(number)
-        return f"?{query.urlencode()}"
-
-    return {
-        "previous": link(page.previous_page_number()) if page.has_previous() else None,
-        "next": link(page.next_page_number()) if page.has_next() else None,
-    }
