@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_ratelimit",
     "procurement",
     "inspections",
 ]
@@ -198,6 +201,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inspections.tasks.notices_remind_task",
         "schedule": RECALL_REMINDER_CHECK_SECONDS,
     },
+    "idempotency-keys-purge": {
+        "task": "procurement.tasks.idempotency_keys_purge_task",
+        "schedule": 60 * 60,
+    },
     "ledger-check-nightly": {
         "task": "procurement.tasks.ledger_check_task",
         "schedule": env.float("LEDGER_CHECK_INTERVAL_SECONDS", default=24 * 60 * 60),
@@ -218,13 +225,69 @@ MINISTRY_ALERT_EMAILS = env.list("MINISTRY_ALERT_EMAILS", default=["quality@mini
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "procurement.api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "procurement.api.pagination.PagePagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "procurement.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+    },
     "PAGE_SIZE": 50,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Procurement inspection tracker API",
+    "DESCRIPTION": (
+        "Orders, shipment lots, inspections, distribution to hospitals, recalls and returns. "
+        "Sign in with `Authorization: Bearer <API token>`. Errors always have the shape "
+        '`{"error": {"status", "code", "message", "fields"}}`. '
+        "POST accepts an `Idempotency-Key` header."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per status vocabulary, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {"LotStatusEnum": "procurement.models.LotStatus"},
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "procurement.api.schema.add_error_responses",
+    ],
+}
+
+# How long a POST's Idempotency-Key is remembered.
+IDEMPOTENCY_KEY_TTL_HOURS = env.float("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+
+# Rate limits (django-ratelimit) on sign-in and on wrong API tokens, per client address. They
+# count in the cache: set CACHE_URL (e.g. redis://127.0.0.1:6379/1) when several processes serve.
+LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="10/m")
+API_TOKEN_FAILURE_RATE_LIMIT = env.str("API_TOKEN_FAILURE_RATE_LIMIT", default="20/m")
+RATELIMIT_VIEW = "procurement.views.rate_limited"
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# django-ratelimit knows only memcached and django-redis by name; Django's own Redis backend
+# (CACHE_URL=redis://...) increments atomically too, so its "not officially supported" is noise.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # The embedded default is one process (runserver): a per-process cache is shared by all of
+    # its requests. Serving with several processes needs CACHE_URL, as the README says.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,16 +1,38 @@
-"""URL map: the ministry admin panel, sign-in, the staff pages and the hospital portal."""
+"""URL map: the REST API, the ministry admin panel, sign-in, the staff pages and the hospital
+portal."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.decorators import method_decorator
+from django_ratelimit.decorators import ratelimit
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = "Procurement inspection tracker"
 admin.site.site_title = "Ministry panel"
 admin.site.index_title = "Supply, quality and recalls"
 
+# Sign-in is rate-limited per client address and per user name tried (429 past the limit).
+login_view = method_decorator(
+    [
+        ratelimit(key="ip", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True),
+        ratelimit(key="post:username", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True),
+    ],
+    name="post",
+)(auth_views.LoginView).as_view()
+
+api_v1 = [
+    path("", include("procurement.api.urls")),
+    path("", include("inspections.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
 urlpatterns = [
+    path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("inspections/", include("inspections.urls", namespace="inspections")),

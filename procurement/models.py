@@ -723,3 +723,167 @@ class CreditClaimEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier_return}: {self.from_status} -> {self.to_status}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Integrations: API tokens, idempotent requests, outbound webhooks
+
+
+class ApiToken(models.Model):
+    """A named credential for another system (a logistics platform, a hospital's stock system, a
+    laboratory). It acts as its own user, `user`, who holds exactly the token's role and, for a
+    hospital's system, memberships of its hospitals, so the API applies the same permission
+    matrix and hospital scoping as the pages. Only a SHA-256 hash of the key is stored: the key
+    itself is shown once, when the token is created."""
+
+    name = models.CharField(max_length=100, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_token"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    prefix = models.CharField(max_length=12, unique=True, help_text="Identifies the key in logs.")
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="api_tokens_created",
+        null=True,
+        blank=True,
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="api_tokens_revoked",
+        null=True,
+        blank=True,
+    )
+    revoke_reason = models.TextField(blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyStatus(models.TextChoices):
+    IN_PROGRESS = "in progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class IdempotencyKey(models.Model):
+    """The first response to a POST carrying an `Idempotency-Key` header, kept so that a client
+    retrying after a timeout gets the same answer instead of a second dispatch or recall. Keys are
+    per user; a key reused with a different request body is refused; rows expire."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=12, choices=IdempotencyStatus.choices)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.method} {self.path})"
+
+
+class WebhookEvent(models.TextChoices):
+    """What a ministry-level integration can subscribe to."""
+
+    LOT_STATUS_CHANGED = "lot.status_changed", _("Lot status changed")
+    INSPECTION_RECORDED = "inspection.recorded", _("Inspection recorded")
+    RECALL_ISSUED = "recall.issued", _("Recall issued")
+    NOTICE_ANSWERED = "notice.answered", _("Notice answered")
+    RETURN_RECEIVED = "return.received", _("Return received")
+
+
+class WebhookSubscription(models.Model):
+    """An endpoint of another system that wants to hear of some events. Every delivery is signed
+    with HMAC-SHA256 over the body using `secret`."""
+
+    name = models.CharField(max_length=100)
+    url = models.URLField()
+    secret = models.CharField(max_length=128)
+    events = models.JSONField(default=list, help_text="Event names from WebhookEvent.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} -> {self.url}"
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed for good")
+
+
+class WebhookDelivery(models.Model):
+    """One event on its way to one subscription (the outbox rule): written in the transaction of
+    the change, sent after commit, claimed with a conditional update, retried with backoff. The
+    `event_id` goes out as the `Idempotency-Key` header, so a receiver can drop a repeat."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    event_id = models.CharField(max_length=64, unique=True)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10,
+        choices=WebhookDeliveryStatus.choices,
+        default=WebhookDeliveryStatus.PENDING,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempt_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.subscription.name} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One try at posting a webhook delivery, and what the receiver answered."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    at = models.DateTimeField(auto_now_add=True)
+    succeeded = models.BooleanField()
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        outcome = "ok" if self.succeeded else "failed"
+        return f"{self.delivery_id} at {self.at:%Y-%m-%d %H:%M}: {outcome}"

@@ -21,3 +21,11 @@ def email_deliver_task(email_id: int) -> str:
 def outbox_sweep_task() -> int:
     """Every few minutes: re-queue e-mails that were never picked up."""
     return outbox.emails_sweep()
+
+
+@shared_task(ignore_result=True)
+def idempotency_keys_purge_task() -> int:
+    """Hourly: forget Idempotency-Keys past their time."""
+    from .api.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

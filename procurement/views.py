@@ -494,3 +494,10 @@ def _role_label(user) -> str:
     if user.is_superuser:
         labels.insert(0, _("Administrator"))
     return ", ".join(str(label) for label in labels)
+
+
+def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Too many sign-in attempts from one address (django-ratelimit's RATELIMIT_VIEW): 429."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

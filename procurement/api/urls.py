@@ -1,0 +1,12 @@
+"""Procurement's resources under /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("suppliers", views.SupplierViewSet, basename="supplier")
+router.register("lots", views.LotViewSet, basename="lot")
+
+urlpatterns = router.urls
