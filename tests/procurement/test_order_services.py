@@ -14,10 +14,12 @@ from procurement.models import (
     LotStatus,
     OrderEvent,
     OrderStatus,
+    PurchaseOrder,
     Shipment,
     StockBalance,
     StockMovement,
 )
+from procurement.services import receiving
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +73,7 @@ def test_order_create_refuses_an_order_without_lines(officer):
 
 def test_order_create_refuses_a_duplicate_reference(officer):
     factories.placed_order(actor=officer)
-    reference = services.PurchaseOrder.objects.get().reference
+    reference = PurchaseOrder.objects.get().reference
     with pytest.raises(InvalidInput, match="already exists"):
         services.order_create(
             supplier=factories.SupplierFactory(),
@@ -279,7 +281,7 @@ def test_a_lot_number_taken_by_a_concurrent_receipt_gives_a_clear_error(officer,
     # given the pre-check passed, but another receipt wrote the same number before our insert
     order = factories.placed_order(actor=officer, quantity=100)
     other = factories.received_lot(quantity=5, actor=officer)
-    monkeypatch.setattr(services, "_check_lots_fit_order", lambda order, lots: None)
+    monkeypatch.setattr(receiving, "_check_lots_fit_order", lambda order, lots: None)
 
     with pytest.raises(InvalidInput, match=f"Lot number {other.lot_number} was already received"):
         services.shipment_receive(
