@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework.test import APIClient
 
 from procurement.models import Role
-from procurement.tokens import api_token_create
+from procurement.services import api_token_create
 from tests import factories
 
 

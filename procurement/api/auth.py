@@ -7,7 +7,7 @@ from django_ratelimit.core import is_ratelimited
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from ..tokens import api_token_authenticate
+from ..services.tokens import api_token_authenticate
 
 
 class TokenAuthentication(authentication.BaseAuthentication):

@@ -10,7 +10,8 @@ By subject: `orders` (create, place, cancel), `receiving` (shipments into quaran
 `lots` (a lot's status and dates, and the lock/move/event helpers the others share),
 `supplier_returns` (returns to the supplier and their credit claims), `distribution` (dispatch,
 receipt confirmation, use at hospitals), `returns` (units coming back from hospitals, reported
-use of recalled lots), `guards` (the checks inspections adds), `preferences`, `ledger_watch`.
+use of recalled lots), `guards` (the checks inspections adds), `preferences`, `ledger_watch`,
+`tokens` (API tokens for other systems).
 The dependency runs one way: `_common` and `guards` <- `orders`, `lots` <- the rest.
 
 Callers import from here: `from procurement import services; services.lot_release(...)`. A test
@@ -56,6 +57,7 @@ from .supplier_returns import (
     credit_claim_set_status,
     supplier_return_create,
 )
+from .tokens import api_token_authenticate, api_token_create, api_token_revoke
 
 __all__ = [
     "CENT",
@@ -68,6 +70,9 @@ __all__ = [
     "OrderLineInput",
     "ReceiptGuard",
     "ReleaseGuard",
+    "api_token_authenticate",
+    "api_token_create",
+    "api_token_revoke",
     "credit_claim_default",
     "credit_claim_set_status",
     "distribution_confirm_receipt",

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
 from procurement.models import ApiToken, Role
-from procurement.tokens import api_token_create, api_token_revoke
+from procurement.services import api_token_create, api_token_revoke
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

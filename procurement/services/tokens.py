@@ -18,9 +18,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .errors import IllegalTransition, InvalidInput
-from .models import ApiToken, Hospital, HospitalMembership, Role
-from .roles import require_role, role_group
+from ..errors import IllegalTransition, InvalidInput
+from ..models import ApiToken, Hospital, HospitalMembership, Role
+from ..roles import require_role, role_group
 
 KEY_PREFIX = "pit_"
 # Touch `last_used_at` at most this often: a busy integration must not write on every request.
