@@ -13,11 +13,16 @@ admin.site.site_header = "Procurement inspection tracker"
 admin.site.site_title = "Ministry panel"
 admin.site.index_title = "Supply, quality and recalls"
 
+
+def login_rate(group, request) -> str:
+    return settings.LOGIN_RATE_LIMIT  # read per request, so a changed setting applies at once
+
+
 # Sign-in is rate-limited per client address and per user name tried (429 past the limit).
 login_view = method_decorator(
     [
-        ratelimit(key="ip", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True),
-        ratelimit(key="post:username", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True),
+        ratelimit(key="ip", rate=login_rate, method="POST", block=True),
+        ratelimit(key="post:username", rate=login_rate, method="POST", block=True),
     ],
     name="post",
 )(auth_views.LoginView).as_view()
