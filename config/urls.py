@@ -1,7 +1,6 @@
 """URL map: the REST API, the ministry admin panel, sign-in, the staff pages and the hospital
 portal."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -9,19 +8,17 @@ from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from procurement.ratelimit import client_address, login_rate
+
 admin.site.site_header = "Procurement inspection tracker"
 admin.site.site_title = "Ministry panel"
 admin.site.index_title = "Supply, quality and recalls"
 
 
-def login_rate(group, request) -> str:
-    return settings.LOGIN_RATE_LIMIT  # read per request, so a changed setting applies at once
-
-
 # Sign-in is rate-limited per client address and per user name tried (429 past the limit).
 login_view = method_decorator(
     [
-        ratelimit(key="ip", rate=login_rate, method="POST", block=True),
+        ratelimit(key=client_address, rate=login_rate, method="POST", block=True),
         ratelimit(key="post:username", rate=login_rate, method="POST", block=True),
     ],
     name="post",
@@ -47,3 +44,6 @@ urlpatterns = [
     path("", include("inspections.warehouse")),
     path("", include("procurement.urls")),
 ]
+
+handler404 = "procurement.api.errors.not_found"
+handler500 = "procurement.api.errors.server_error"

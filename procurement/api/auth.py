@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from ..ratelimit import api_token_failure_rate, client_address
 from ..services.tokens import api_token_authenticate
 
 
@@ -43,8 +43,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return is_ratelimited(
             request._request,
             group="api-token-failures",
-            key="ip",
-            rate=settings.API_TOKEN_FAILURE_RATE_LIMIT,
+            key=client_address,
+            rate=api_token_failure_rate,
             increment=count,
         )
 

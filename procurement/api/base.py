@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 
 from . import idempotency
 from .pagination import PagePagination
@@ -43,3 +43,23 @@ class TrackerViewSet(IdempotentMixin, viewsets.GenericViewSet):
 
 class TrackerReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerViewSet):
     """A resource that lists and shows; changes go through its actions."""
+
+
+class TrackerModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose choice fields that may be blank say so in the schema even when
+    read-only (DRF drops `allow_blank` for read-only fields, and the schema would then promise a
+    value from the list where the API can answer "")."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        model = self.Meta.model
+        for name, field in fields.items():
+            if isinstance(field, serializers.ChoiceField) and not field.allow_blank:
+                source = field.source or name  # not bound yet: source is set only if given
+                try:
+                    model_field = model._meta.get_field(source)
+                except Exception:  # a related path or a computed value: not a model field
+                    continue
+                if getattr(model_field, "blank", False):
+                    field.allow_blank = True
+        return fields

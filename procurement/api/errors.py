@@ -10,7 +10,8 @@ messages. Domain errors raised by services map to 400 (InvalidInput), 403 (NotPe
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -100,3 +101,27 @@ def _validation_message(fields: dict) -> str:
         return " ".join(general)
     named = ", ".join(sorted(fields))
     return f"Some fields are not valid: {named}." if named else "The request is not valid."
+
+
+# ---------------------------------------------------------------------------------------------
+# Django-level answers (no view matched, or a crash) under /api/: JSON in the same shape, so an
+# integrator never has to parse an HTML page.
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """handler404: JSON under /api/, the app's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse(error_body(404, "not_found", "Not found."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: JSON under /api/, the app's page elsewhere. The error itself is logged."""
+    if _is_api(request):
+        message = "Something went wrong on our side; it has been logged. Try again later."
+        return JsonResponse(error_body(500, "server_error", message), status=500)
+    return defaults.server_error(request)

@@ -6,15 +6,16 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ..models import Lot, LotEvent, Supplier
+from .base import TrackerModelSerializer
 
 
-class SupplierSerializer(serializers.ModelSerializer):
+class SupplierSerializer(TrackerModelSerializer):
     class Meta:
         model = Supplier
         fields = ["id", "name", "country", "contact_email", "contact_phone"]
 
 
-class LotSerializer(serializers.ModelSerializer):
+class LotSerializer(TrackerModelSerializer):
     product = serializers.CharField(source="order_line.product.sku", read_only=True)
     supplier = serializers.IntegerField(source="shipment.order.supplier_id", read_only=True)
 
@@ -38,7 +39,7 @@ class LotSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LotEventSerializer(serializers.ModelSerializer):
+class LotEventSerializer(TrackerModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None, read_only=True)
 
     class Meta:

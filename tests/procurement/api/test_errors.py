@@ -53,3 +53,24 @@ def test_illegal_transition_is_a_409(officer):
     )
     assert response.status_code == 409
     assert error_of(response)["code"] == "illegal_transition"
+
+
+def test_unknown_api_path_is_a_json_404_not_an_html_page():
+    response = token_client(Role.MINISTRY_OFFICER).get("/api/v1/lots/not a number/extra/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert error_of(response)["code"] == "not_found"
+
+
+def test_pages_outside_the_api_keep_their_html_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_crash_under_the_api_answers_json_500(rf):
+    from procurement.api.errors import server_error
+
+    response = server_error(rf.get("/api/v1/lots/"))
+    assert response.status_code == 500
+    assert b'"code": "server_error"' in response.content
