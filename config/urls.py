@@ -4,11 +4,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from inspections.admin.dashboard import admin_index
+
 admin.site.site_header = "Procurement inspection tracker"
 admin.site.site_title = "Ministry panel"
 admin.site.index_title = "Supply, quality and recalls"
 
 urlpatterns = [
+    # The panel's start page: the ministry dashboard for officers, the plain index for others.
+    path("admin/", admin.site.admin_view(admin_index)),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
