@@ -310,7 +310,7 @@ def _labelled(count: int, most: int = 7) -> list[int]:
     every = max(math.ceil(count / most), 1)
     shown = list(range(0, count, every))
     if shown[-1] != count - 1:
-        if count - 1 - shown[-1] < every / 2 and len(shown) > 1:
+        if count - 1 - shown[-1] <= every / 2 and len(shown) > 1:
             shown.pop()
         shown.append(count - 1)
     return shown

@@ -10,12 +10,13 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inspections import dashboard, selectors, services
+from inspections import dashboard, demo, selectors, services
 from inspections.models import (
     ComplaintCategory,
     HospitalReturn,
@@ -26,6 +27,7 @@ from inspections.models import (
     RecallStatus,
     SupplierLevel,
 )
+from procurement import demo as supply
 from procurement import services as procurement
 from procurement.models import Distribution, Lot, LotStatus, MovementKind, Role, StockMovement
 from procurement.selectors import lot_status_counts
@@ -483,3 +485,39 @@ def test_the_dashboard_costs_the_same_queries_for_a_small_and_a_much_larger_data
 
     assert _queries(client) == small
     assert small < 40
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo story
+
+
+def test_the_demo_dashboard_shows_what_the_selectors_say(client, settings):
+    settings.DEBUG = True  # the demo loads only on a development database
+    demo.load_demo()
+    recall = Recall.objects.get(reference=demo.RECALL_REFERENCE)
+    figures = selectors.recall_effectiveness(recall)
+
+    response = _page(client, get_user_model().objects.get(username="officer"))
+
+    data = response.context["dashboard"]
+    (shown,) = data.recalls
+    assert shown.figures == figures
+    assert (shown.answered, shown.notified) == (2, 25)
+    assert shown.delivered == figures.units.delivered == 600_000
+    assert shown.accounted == figures.units.delivered - figures.units.unaccounted == 48_000
+    html = _dashboard_html(response)
+    assert "2 of 25 (8 %)" in html and "48,000 of 600,000 (8 %)" in html
+    # Issued ten days ago; everything the hospitals did happened today.
+    (recovery,) = data.recovery
+    assert [day.accounted for day in recovery.days] == [0] * 10 + [48_000]
+    assert len(data.overdue) == figures.hospitals_overdue == 23
+    assert "The 10 longest overdue of 23" in html
+    counts = lot_status_counts()
+    assert {row.status: row.lots for row in data.lots} == {s: c["lots"] for s, c in counts.items()}
+    assert {level.supplier.name for level in data.suppliers.levels} == set(
+        supply.DEMO_SUPPLIER_NAMES
+    )
+    assert {(r.name, r.percent) for r in data.rejections} == {
+        (name, 100) for name in supply.DEMO_SUPPLIER_NAMES
+    }
+    assert data.complaints.investigating == 1  # the nurse's report, an inspection asked for
