@@ -165,8 +165,9 @@ def column_chart(
     width: int = 640,
     height: int = 240,
 ) -> SafeString:
-    """Vertical bars in the order given, each labelled below (every other label when there are
-    more than eight), on a y axis from 0 to a round value above the largest."""
+    """Vertical bars in the order given, each labelled below (every other one, the last
+    included, when there are more than eight), on a y axis from 0 to a round value above the
+    largest."""
     frame = _Frame(width, height, left=72, right=12, top=12, bottom=44)
     ticks = axis_ticks(max((bar.value for bar in bars), default=0))
     slot = frame.plot_width / max(len(bars), 1)
@@ -186,7 +187,7 @@ def column_chart(
                 bar.tooltip,
             )
         )
-        if index % every == 0:
+        if (len(bars) - 1 - index) % every == 0:  # counted from the last: it is always labelled
             parts.append(_text(x + slot / 2, frame.base + 14, bar.label))
     parts.append(_x_axis(frame, x_label))
     return _svg(ident, frame, title, desc, *parts)
@@ -297,7 +298,9 @@ def line_chart(
             )
         )
     for index in _labelled(len(points)):
-        parts.append(_text(xy[index][0], frame.base + 14, points[index].label))
+        # The last label ends at its point, so it never runs past the right edge.
+        anchor = "end" if index == len(points) - 1 and index else "middle"
+        parts.append(_text(xy[index][0], frame.base + 14, points[index].label, anchor=anchor))
     parts.append(_x_axis(frame, x_label))
     return _svg(ident, frame, title, desc, *parts)
 
