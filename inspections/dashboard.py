@@ -213,7 +213,7 @@ def recalls_recovery(recalls: Sequence[Recall]) -> dict[int, Recovery]:
     )
     lot_ids = {lot_id for numbers in lots.values() for lot_id in numbers}
     ledger = _DatedLedger.read(lot_ids)
-    answers = _answers_by_day([notice_id for notice_id, *_rest in notices])
+    answers = _answers_by_day([recall.pk for recall in recalls])
     by_recall: dict[int, list[tuple[int, int, dict]]] = defaultdict(list)
     for notice_id, recall_id, hospital_id, received in notices:
         by_recall[recall_id].append((notice_id, hospital_id, received))
@@ -248,16 +248,18 @@ def _lot_numbers(recalls: Sequence[Recall]) -> dict[int, dict[int, str]]:
     return lots
 
 
-def _answers_by_day(notice_ids: list[int]) -> dict[int, dict[dt.date, _Answer]]:
-    """Per notice, its answer as it stood at the end of each day it changed. Two queries: the
-    reply's versions and the reply itself (the latest answer wins on its day, so the last day
-    matches what the effectiveness figures read)."""
+def _answers_by_day(recall_ids: list[int]) -> dict[int, dict[dt.date, _Answer]]:
+    """Per notice of the recalls, its answer as it stood at the end of each day it changed. Two
+    queries: the replies' versions and the replies themselves (the latest answer wins on its
+    day, so the last day matches what the effectiveness figures read)."""
     answers: dict[int, dict[dt.date, _Answer]] = defaultdict(dict)
-    versions = NoticeReplyVersion.objects.filter(reply__notice__in=notice_ids).order_by("at", "pk")
-    for notice_id, at, data in versions.values_list("reply__notice_id", "at", "data"):
+    versions = NoticeReplyVersion.objects.filter(reply__notice__recall__in=recall_ids)
+    rows = versions.order_by("at", "pk").values_list("reply__notice_id", "at", "data")
+    for notice_id, at, data in rows:  # oldest first: the last answer of a day stays
         on_hand = {number: line["on_hand"] for number, line in data.get("lines", {}).items()}
-        answers[notice_id][timezone.localdate(at)] = _Answer(bool(data["acknowledged"]), on_hand)
-    replies = NoticeReply.objects.filter(notice__in=notice_ids).values_list(
+        answer = _Answer(bool(data.get("acknowledged")), on_hand)
+        answers[notice_id][timezone.localdate(at)] = answer
+    replies = NoticeReply.objects.filter(notice__recall__in=recall_ids).values_list(
         "notice_id", "answered_at", "acknowledged", "lines__lot__lot_number",
         "lines__quantity_on_hand",
     )  # fmt: skip
