@@ -8,6 +8,7 @@ from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from inspections.admin.dashboard import admin_index
 from procurement.ratelimit import client_address, login_rate
 
 admin.site.site_header = "Procurement inspection tracker"
@@ -33,6 +34,8 @@ api_v1 = [
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
+    # The panel's start page: the ministry dashboard for officers, the plain index for others.
+    path("admin/", admin.site.admin_view(admin_index)),
     path("admin/", admin.site.urls),
     path("accounts/login/", login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
