@@ -9,6 +9,9 @@ admin.site.site_title = "Ministry panel"
 admin.site.index_title = "Supply, quality and recalls"
 
 urlpatterns = [
+    # The ministry's reports (lot traceability, recall reports, supplier scorecards): admin pages
+    # of their own, mounted before the admin site's URLs.
+    path("admin/reports/", include("inspections.reports.urls", namespace="reports")),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
