@@ -1,0 +1,28 @@
+"""The text a report PDF shows, page by page, read back from the PDF itself (reportlab's page
+streams are ASCII85 + Flate encoded; each text run is a `(...) Tj` operation)."""
+
+from __future__ import annotations
+
+import base64
+import re
+import zlib
+
+_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
+_RUN = re.compile(rb"\(((?:[^()\\]|\\.)*)\) Tj")
+
+
+def page_texts(pdf: bytes) -> list[list[str]]:
+    """Per page stream, its text runs in drawing order."""
+    pages = []
+    for raw in _STREAM.findall(pdf):
+        data = raw.strip()
+        if not data.endswith(b"~>"):
+            continue  # not a page's content (fonts, images): reportlab writes none here
+        decoded = zlib.decompress(base64.a85decode(b"<~" + data.removeprefix(b"<~"), adobe=True))
+        runs = [_unescape(run) for run in _RUN.findall(decoded)]
+        pages.append(runs)
+    return pages
+
+
+def _unescape(run: bytes) -> str:
+    return re.sub(rb"\\(.)", rb"\1", run).decode("latin-1")
