@@ -17,7 +17,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import CondPageBreak, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as PdfTable
 
 from .document import Document, Facts, Table, display, display_fact, numeric_columns
@@ -38,9 +38,11 @@ HEADING_FILL = colors.HexColor("#e6e9ee")
 _sample = getSampleStyleSheet()
 TITLE = ParagraphStyle("ReportTitle", parent=_sample["Title"], fontSize=17, spaceAfter=4)
 META = ParagraphStyle("ReportMeta", parent=_sample["Normal"], fontSize=8.5, textColor=RULE)
-HEADING = ParagraphStyle(
-    "ReportHeading", parent=_sample["Heading2"], fontSize=11.5, spaceBefore=9, keepWithNext=1
-)
+HEADING = ParagraphStyle("ReportHeading", parent=_sample["Heading2"], fontSize=11.5, spaceBefore=9)
+# A section starts on a new page when less than this is left: its heading never ends a page
+# alone. (Keeping the heading with the whole table instead would push a long table, and the
+# empty space before it, onto the next page.)
+SECTION_START_ROOM = 30 * mm
 CELL = ParagraphStyle("ReportCell", parent=_sample["Normal"], fontSize=7.5, leading=9)
 CELL_BOLD = ParagraphStyle("ReportCellBold", parent=CELL, fontName="Helvetica-Bold")
 NUMBER = ParagraphStyle("ReportNumber", parent=CELL, alignment=TA_RIGHT)
@@ -67,7 +69,7 @@ def render_pdf(document: Document) -> bytes:
         Paragraph(_text(document.generated_line), META),
     ]
     for section in document.sections:
-        story.append(Paragraph(_text(section.title), HEADING))
+        story += [CondPageBreak(SECTION_START_ROOM), Paragraph(_text(section.title), HEADING)]
         story += _section(section)
     footer = _footer(document)
     pdf.build(story, onFirstPage=footer, onLaterPages=footer)

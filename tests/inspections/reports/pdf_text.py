@@ -25,4 +25,6 @@ def page_texts(pdf: bytes) -> list[list[str]]:
 
 
 def _unescape(run: bytes) -> str:
-    return re.sub(rb"\\(.)", rb"\1", run).decode("latin-1")
+    """A PDF string's escapes: octal codes (\\374 is ü) and escaped characters."""
+    octal = re.sub(rb"\\([0-7]{1,3})", lambda m: bytes([int(m.group(1), 8)]), run)
+    return re.sub(rb"\\(.)", rb"\1", octal).decode("latin-1")
