@@ -24,7 +24,7 @@ from inspections.reports.document import (
 )
 from inspections.reports.pdf import render_pdf
 
-from .pdf_text import page_texts
+from .read_back import page_texts
 
 AT = dt.datetime(2020, 3, 28, 9, 30, tzinfo=dt.UTC)
 

@@ -4,9 +4,6 @@ linked from the admin pages of the lot, the recall and the supplier."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from django.urls import reverse
 
@@ -18,7 +15,7 @@ from tests import factories
 from tests.admin_helpers import admin_url
 from tests.inspections.recall_scenario import fully_answered_recall, recall_draft
 
-from .pdf_text import page_texts
+from .read_back import csv_rows, csv_section, page_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +25,6 @@ CONTENT_TYPES = {"": "text/html", "_csv": "text/csv", "_pdf": "application/pdf"}
 
 def _url(name: str, pk: int, fmt: str = "") -> str:
     return reverse(f"reports:{name}{fmt}", args=[pk])
-
-
-def _csv_rows(response) -> list[list[str]]:
-    text = response.content.decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
-
-
-def _csv_section(rows: list[list[str]], title: str) -> list[list[str]]:
-    """The rows under a section's title, up to the blank row that ends it."""
-    start = rows.index([title]) + 1
-    end = rows.index([], start) if [] in rows[start:] else len(rows)
-    return rows[start:end]
 
 
 @pytest.fixture
@@ -168,9 +153,9 @@ def test_the_traceability_csv_places_every_unit_and_adds_up_to_the_receipt(
     assert response["Content-Disposition"] == (
         f'attachment; filename="lot-{lot.lot_number}-traceability.csv"'
     )
-    rows = _csv_rows(response)
+    rows = csv_rows(response)
     assert rows[0] == [f"Lot traceability: {lot.lot_number}"]
-    header, *places, total = _csv_section(rows, "Where every unit is now")
+    header, *places, total = csv_section(rows, "Where every unit is now")
     assert header == ["Place", "Kind", "Hospital code", "Units"]
     assert sum(int(row[3]) for row in places) == int(total[3]) == lot.quantity_received
     assert ["H-Silent Hospital", "Hospital", "H-SILENT", "100"] in places
@@ -179,9 +164,9 @@ def test_the_traceability_csv_places_every_unit_and_adds_up_to_the_receipt(
 def test_the_recall_csv_has_exactly_the_effectiveness_figures(scenario, officer, sign_in):
     figures = recall_effectiveness(scenario.recall)
 
-    rows = _csv_rows(sign_in(officer).get(_url("recall_report", scenario.recall.pk, "_csv")))
+    rows = csv_rows(sign_in(officer).get(_url("recall_report", scenario.recall.pk, "_csv")))
 
-    header, *per_lot, total = _csv_section(rows, "Quantities per lot")
+    header, *per_lot, total = csv_section(rows, "Quantities per lot")
     assert header[1:] == [
         "Delivered",
         "Returned",
@@ -197,11 +182,11 @@ def test_the_recall_csv_has_exactly_the_effectiveness_figures(scenario, officer,
     ]
     assert per_lot == expected
     assert total == ["All lots", *(str(getattr(figures.units, f)) for f in fields)]
-    progress = dict(_csv_section(rows, "Progress"))
+    progress = dict(csv_section(rows, "Progress"))
     assert progress["Hospitals notified"] == str(figures.hospitals_notified) == "7"
     assert progress["Hospitals that answered"] == str(figures.hospitals_answered) == "5"
     assert progress["Units unaccounted for"] == str(figures.units.unaccounted) == "195"
-    non_responders = _csv_section(rows, "Non-responders")[1:]
+    non_responders = csv_section(rows, "Non-responders")[1:]
     assert [row[0] for row in non_responders] == ["H-FAILED", "H-SILENT"]
 
 
@@ -231,7 +216,7 @@ def test_a_closed_recall_s_report_is_titled_final(officer, clerk, sign_in):
     client = sign_in(officer)
 
     page = client.get(_url("recall_report", recall.pk)).content.decode()
-    rows = _csv_rows(client.get(_url("recall_report", recall.pk, "_csv")))
+    rows = csv_rows(client.get(_url("recall_report", recall.pk, "_csv")))
 
     assert f"Recall final report: {recall.reference}" in page
     assert "Final reconciliation: delivered = used + returned" in page
@@ -239,21 +224,21 @@ def test_a_closed_recall_s_report_is_titled_final(officer, clerk, sign_in):
 
 
 def test_the_scorecard_csv_counts_the_lots_and_the_open_claims(story, officer, sign_in):
-    rows = _csv_rows(sign_in(officer).get(_url("supplier_scorecard", story.supplier.pk, "_csv")))
+    rows = csv_rows(sign_in(officer).get(_url("supplier_scorecard", story.supplier.pk, "_csv")))
 
-    lots = dict(_csv_section(rows, "Lots")[:11])
+    lots = dict(csv_section(rows, "Lots")[:11])
     assert lots["Lots received"] == "3"
     assert lots["Lots rejected or recalled"] == "1"
     assert lots["Rejection rate"] == "50.0 % of 2 decided lots"
     assert lots["Credit claims open (EUR)"] == "1200.00"
-    level = _csv_section(rows, "Inspection level now, per product category")
+    level = csv_section(rows, "Inspection level now, per product category")
     assert level[1][:2] == ["Respirator", "Tightened"]
 
 
 def test_text_a_spreadsheet_would_run_as_a_formula_is_defused(officer, sign_in):
     supplier = factories.SupplierFactory(name='=HYPERLINK("http://x.example")')
 
-    rows = _csv_rows(sign_in(officer).get(_url("supplier_scorecard", supplier.pk, "_csv")))
+    rows = csv_rows(sign_in(officer).get(_url("supplier_scorecard", supplier.pk, "_csv")))
 
     assert rows[0] == ['Supplier scorecard: =HYPERLINK("http://x.example")']
     assert ["Name", '\'=HYPERLINK("http://x.example")'] in rows

@@ -1,11 +1,27 @@
-"""The text a report PDF shows, page by page, read back from the PDF itself (reportlab's page
-streams are ASCII85 + Flate encoded; each text run is a `(...) Tj` operation)."""
+"""Reports read back as a reader would: a CSV's rows and sections, and the text a PDF shows,
+page by page, from the PDF itself (reportlab's page streams are ASCII85 + Flate encoded; each
+text run is a `(...) Tj` operation)."""
 
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import re
 import zlib
+
+
+def csv_rows(response) -> list[list[str]]:
+    """The rows of a CSV download (UTF-8 with a byte order mark)."""
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def csv_section(rows: list[list[str]], title: str) -> list[list[str]]:
+    """The rows under a section's title, up to the blank row that ends it."""
+    start = rows.index([title]) + 1
+    end = rows.index([], start) if [] in rows[start:] else len(rows)
+    return rows[start:end]
+
 
 _STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
 _RUN = re.compile(rb"\(((?:[^()\\]|\\.)*)\) Tj")
