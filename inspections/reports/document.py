@@ -152,6 +152,7 @@ class PageCell:
     url: str = ""
     alert: bool = False
     numeric: bool = False
+    nowrap: bool = False  # a date or time: never broken over two lines
 
 
 def for_page(document: Document) -> list[dict]:
@@ -192,6 +193,7 @@ def _page_row(row, numeric: frozenset[int]) -> list[PageCell]:
 
 def _page_cell(value: object, numeric: bool = False, fact: bool = False) -> PageCell:
     text = display_fact(value) if fact else display(value)
+    nowrap = isinstance(raw(value), dt.date)  # datetimes are dates too
     if isinstance(value, Cell):
-        return PageCell(text, value.url, value.alert, numeric)
-    return PageCell(text, numeric=numeric)
+        return PageCell(text, value.url, value.alert, numeric, nowrap)
+    return PageCell(text, numeric=numeric, nowrap=nowrap)
