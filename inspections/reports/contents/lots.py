@@ -199,7 +199,7 @@ def _sampling(trace: LotTrace) -> Table:
             (
                 f"#{i.pk}",
                 c.get_defect_class_display(),
-                c.aql.normalize(),
+                f"{c.aql.normalize():f}",  # 4.000 is 4, never 4E+0
                 c.sample_size,
                 c.accept,
                 c.reject,

@@ -64,12 +64,16 @@ def _recall_facts(report: RecallReport) -> Facts:
             ("Problem", recall.reason),
             ("Hazard", recall.hazard),
             ("Prepared from", f"{source} (lot {source.lot})" if source else None),
-            ("Coordinator", f"{actor_name(coordinator)} <{coordinator.email}>"),
+            ("Coordinator", _with_email(coordinator)),
             ("Issued at", recall.issued_at),
             ("Answer by", recall.response_deadline),
             ("Closed at", recall.closed_at),
         ),
     )
+
+
+def _with_email(user) -> str:
+    return f"{actor_name(user)} <{user.email}>" if user.email else actor_name(user)
 
 
 def _progress(report: RecallReport) -> Facts:

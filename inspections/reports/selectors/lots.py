@@ -326,11 +326,18 @@ def _lot_event_what(event: LotEvent) -> str:
 def _with_data(reason: str, data: dict) -> str:
     """The event's reason, followed by its plain data (hospital, quantity, reference...)."""
     details = ", ".join(
-        f"{key.replace('_', ' ')} {value:,}" if isinstance(value, int) else f"{key} {value}"
+        _detail(key, value)
         for key, value in (data or {}).items()
         if isinstance(value, str | int) and not isinstance(value, bool) and value != ""
     )
     return "; ".join(part for part in (reason, details) if part)
+
+
+def _detail(key: str, value: str | int) -> str:
+    # Quantities are grouped as everywhere in the reports; ids and references are not.
+    label = key.replace("_", " ")
+    grouped = isinstance(value, int) and "quantity" in key
+    return f"{label} {value:,}" if grouped else f"{label} {value}"
 
 
 # ---------------------------------------------------------------------------------------------
