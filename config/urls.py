@@ -36,6 +36,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     # The panel's start page: the ministry dashboard for officers, the plain index for others.
     path("admin/", admin.site.admin_view(admin_index)),
+    # The ministry's reports (lot traceability, recall reports, supplier scorecards): admin pages
+    # of their own, mounted before the admin site's URLs.
+    path("admin/reports/", include("inspections.reports.urls", namespace="reports")),
     path("admin/", admin.site.urls),
     path("accounts/login/", login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -37,6 +37,7 @@ from ..models import (
     RecallEvent,
     RecallStatus,
 )
+from ..reports.views import may_report
 from .common import OFFICERS, ActionsByRole, RoleAccess
 from .recall_forms import CloseForm, RecallDraftForm, suggested_reference
 
@@ -280,6 +281,7 @@ class RecallAdmin(RoleAccess, ActionsByRole, admin.ModelAdmin):
                 **(extra_context or {}),
                 **self._status_context(request, recall),
                 "figures": selectors.recall_effectiveness(recall),
+                "may_read_report": may_report(request.user),
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -174,6 +174,11 @@ def _supplier_return_warning(selected: QuerySet[Lot]) -> str:
     )
 
 
+# Who may read a lot's traceability page (inspections/reports/views.py, TRACE_ROLES): those who
+# see lots and their inspections. Only they are offered the link to it.
+TRACE_ROLES = (Role.MINISTRY_OFFICER, Role.INSPECTOR)
+
+
 def _warehouse_units():
     balance = StockBalance.objects.filter(
         lot=OuterRef("pk"), location__kind=LocationKind.WAREHOUSE
@@ -266,6 +271,17 @@ class LotAdmin(admin.ModelAdmin):
             .annotate(warehouse_units=_warehouse_units())
         )
 
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if has_role(request.user, *TRACE_ROLES):
+            columns.insert(1, "trace_link")
+        return columns
+
+    @admin.display(description="trace")
+    def trace_link(self, lot: Lot) -> str:
+        url = reverse("reports:lot_trace", args=[lot.pk])
+        return format_html('<a href="{}" title="The lot\'s whole life">Trace</a>', url)
+
     @admin.display(description="product", ordering="order_line__product__name")
     def product(self, lot: Lot):
         return lot.order_line.product
@@ -321,6 +337,7 @@ class LotAdmin(admin.ModelAdmin):
             "lot_actions": lot_actions,
             "may_dispatch": any(name == "dispatch_to_hospital" for name, _ in lot_actions),
             "may_record_return": any(name == "record_return" for name, _ in lot_actions),
+            "may_trace": has_role(request.user, *TRACE_ROLES),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "needs_test_warning": NEEDS_TEST_WARNING,
             "mismatch_warning": MISMATCH_WARNING,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .. import admin_forms
 from ..models import (
@@ -29,11 +31,34 @@ class StandardAdmin(admin.ModelAdmin):
     search_fields = ["code", "title", "edition"]
 
 
+# Who may read a supplier's scorecard (inspections/reports/views.py, REPORT_ROLES); only they
+# are offered the link to it.
+SCORECARD_ROLES = (Role.MINISTRY_OFFICER,)
+
+
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin):
     list_display = ["name", "country", "contact_email", "contact_phone"]
     list_filter = ["country"]
     search_fields = ["name", "country", "contact_email"]
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if has_role(request.user, *SCORECARD_ROLES):
+            columns.append("scorecard_link")
+        return columns
+
+    @admin.display(description="scorecard")
+    def scorecard_link(self, supplier: Supplier) -> str:
+        url = reverse("reports:supplier_scorecard", args=[supplier.pk])
+        return format_html('<a href="{}">Scorecard</a>', url)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "may_read_scorecard": has_role(request.user, *SCORECARD_ROLES),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Product)
