@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inspections.tasks.notices_remind_task",
         "schedule": RECALL_REMINDER_CHECK_SECONDS,
     },
+    # Re-queue webhook deliveries whose task never ran (broker down) or whose worker died.
+    "webhooks-sweep": {
+        "task": "procurement.tasks.webhooks_sweep_task",
+        "schedule": env.float("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60),
+    },
     "idempotency-keys-purge": {
         "task": "procurement.tasks.idempotency_keys_purge_task",
         "schedule": 60 * 60,
