@@ -269,7 +269,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per status vocabulary, however many fields use it.
-    "ENUM_NAME_OVERRIDES": {"LotStatusEnum": "procurement.models.LotStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "LotStatusEnum": "procurement.models.LotStatus",
+        "WebhookEventEnum": "procurement.models.WebhookEvent",
+    },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
