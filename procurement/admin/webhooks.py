@@ -29,6 +29,8 @@ from .common import ViewOnlyAdmin, ViewOnlyInline, run_each
 class WebhookSubscriptionForm(forms.ModelForm):
     """Collects the input; the services check it (their message is the one shown)."""
 
+    # Plain text: the service says what is wrong with a URL (only http and https are sent to).
+    url = forms.CharField(label="URL", max_length=200)
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
     )

@@ -137,19 +137,21 @@ def webhook_publish(*, event: str, payload: Payload, key: str = "") -> list[Webh
             "event_id", flat=True
         )
     )
-    data = _as_json(payload() if callable(payload) else payload)
-    occurred_at = timezone.now().isoformat()
+    data = payload() if callable(payload) else payload
+    occurred_at = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
             subscription_id=pk,
             event=event,
             event_id=event_id,
-            payload={
-                "event": event.value,
-                "event_id": event_id,
-                "occurred_at": occurred_at,
-                "data": data,
-            },
+            payload=_as_json(
+                {
+                    "event": event.value,
+                    "event_id": event_id,
+                    "occurred_at": occurred_at,
+                    "data": data,
+                }
+            ),
         )
         for pk, event_id in event_ids.items()
         if event_id not in known
@@ -165,7 +167,8 @@ def _event_id(event: str, source: str, subscription_id: int) -> str:
 
 
 def _as_json(data: dict) -> dict:
-    """The payload as plain JSON values (dates, decimals and lazy strings turned to text)."""
+    """Plain JSON values: dates and times in ISO 8601 (times to the millisecond, UTC as "Z"),
+    decimals and lazy strings as text."""
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
