@@ -203,6 +203,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inspections.tasks.notices_remind_task",
         "schedule": RECALL_REMINDER_CHECK_SECONDS,
     },
+    # Re-queue webhook deliveries whose task never ran (broker down) or whose worker died.
+    "webhooks-sweep": {
+        "task": "procurement.tasks.webhooks_sweep_task",
+        "schedule": env.float("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60),
+    },
     "idempotency-keys-purge": {
         "task": "procurement.tasks.idempotency_keys_purge_task",
         "schedule": 60 * 60,
@@ -266,7 +271,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per status vocabulary, however many fields use it.
-    "ENUM_NAME_OVERRIDES": {"LotStatusEnum": "procurement.models.LotStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "LotStatusEnum": "procurement.models.LotStatus",
+        "WebhookEventEnum": "procurement.models.WebhookEvent",
+    },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -29,3 +29,15 @@ def idempotency_keys_purge_task() -> int:
     from .api.idempotency import idempotency_keys_purge
 
     return idempotency_keys_purge()
+
+
+@shared_task(ignore_result=True)
+def webhook_deliver_task(delivery_id: int) -> str | None:
+    """POST one webhook delivery (the outbox row decides whether it is still due)."""
+    return services.webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(ignore_result=True)
+def webhooks_sweep_task() -> int:
+    """Every minute or so: re-queue webhook deliveries that were never picked up."""
+    return services.webhooks_sweep()

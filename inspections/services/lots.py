@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from procurement import services as procurement
 from procurement.errors import IllegalTransition, InvalidInput
-from procurement.models import Lot, LotStatus, PurchaseOrder, ReleaseBasis
+from procurement.models import Lot, LotStatus, PurchaseOrder, ReleaseBasis, WebhookEvent
 from procurement.roles import Role, require_role
 from procurement.selectors import lot_was_dispatched
 
@@ -43,6 +43,7 @@ from ..models import (
     Verdict,
     VerificationStatus,
 )
+from . import webhook_payloads
 
 # ---------------------------------------------------------------------------------------------
 # Recording an inspection
@@ -114,6 +115,11 @@ def inspection_record(*, data: InspectionInput, actor) -> Inspection:
         _decide(inspection, lot, actor)
         if inspection.is_original:
             _level_record(inspection, lot, actor)
+        procurement.webhook_publish(
+            event=WebhookEvent.INSPECTION_RECORDED,
+            payload=lambda: webhook_payloads.inspection_recorded_payload(inspection),
+            key=f"inspection:{inspection.pk}",
+        )
     return inspection
 
 

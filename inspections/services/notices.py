@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 import smtplib
 import urllib.error
@@ -36,6 +35,7 @@ from django.utils import timezone, translation
 
 from procurement import outbox
 from procurement.outbox import retry_at
+from procurement.services import webhooks
 
 from ..models import (
     Channel,
@@ -198,11 +198,6 @@ def notice_payload(notice: Notice) -> dict:
     }
 
 
-def webhook_signature(secret: str, body: bytes) -> str:
-    """HMAC-SHA256 of the exact request body with the hospital's secret, as `sha256=<hex>`."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def _send_webhook(notice: Notice) -> None:
     hospital = notice.hospital
     if not hospital.webhook_secret:
@@ -215,7 +210,7 @@ def _send_webhook(notice: Notice) -> None:
         headers={
             "Content-Type": "application/json",
             IDEMPOTENCY_HEADER: str(notice.pk),
-            SIGNATURE_HEADER: webhook_signature(hospital.webhook_secret, body),
+            SIGNATURE_HEADER: webhooks.sign(hospital.webhook_secret, body),
             "User-Agent": "procurement-inspection-tracker",
         },
     )

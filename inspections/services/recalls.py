@@ -18,7 +18,7 @@ from django.utils import timezone
 from procurement import outbox
 from procurement import services as procurement
 from procurement.errors import IllegalTransition, InvalidInput
-from procurement.models import Lot, LotStatus
+from procurement.models import Lot, LotStatus, WebhookEvent
 from procurement.roles import Role, require_role
 
 from .. import selectors
@@ -37,6 +37,7 @@ from ..models import (
     RecallEvent,
     RecallStatus,
 )
+from . import webhook_payloads
 
 # A lot in one of these may be recalled (a recall needs units to have left the warehouse; that
 # is checked when the recall is issued, by `procurement.services.lot_recall`).
@@ -149,6 +150,11 @@ def recall_issue(*, recall: Recall, actor) -> Recall:
         recall.issued_at = timezone.now()
         _move(recall, RecallStatus.ISSUED, actor=actor, reason=f"{len(notices)} notice(s).")
         deliveries = [delivery.pk for notice in notices for delivery in notice.created_deliveries]
+        procurement.webhook_publish(
+            event=WebhookEvent.RECALL_ISSUED,
+            payload=lambda: webhook_payloads.recall_issued_payload(recall, lots, notices),
+            key=f"recall-issued:{recall.pk}",
+        )
     _deliver_after_commit(deliveries)
     return recall
 

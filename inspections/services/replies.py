@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from procurement import services as procurement
 from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
-from procurement.models import Hospital, Lot, MovementKind, StockMovement
+from procurement.models import Hospital, Lot, MovementKind, StockMovement, WebhookEvent
 from procurement.roles import Role, require_role
 from procurement.selectors import user_may_act_for_hospital
 
@@ -39,6 +39,7 @@ from ..models import (
     RecallStatus,
     ReturnStatus,
 )
+from . import webhook_payloads
 
 # A notice of a recall in one of these can be answered (a closed recall's figures are final).
 REPLYABLE_RECALLS = frozenset({RecallStatus.ISSUED, RecallStatus.CLOSING})
@@ -145,10 +146,15 @@ def notice_reply(
             explanation=explanation,
         )
         _lines_save(reply, lots, figures)
-        NoticeReplyVersion.objects.create(
+        version = NoticeReplyVersion.objects.create(
             reply=reply,
             answered_by=actor,
             data=_version_data(reply, lots, figures, booked),
+        )
+        procurement.webhook_publish(
+            event=WebhookEvent.NOTICE_ANSWERED,
+            payload=lambda: webhook_payloads.notice_answered_payload(notice, reply, version),
+            key=f"notice-reply-version:{version.pk}",
         )
     return reply
 

@@ -9,6 +9,15 @@ refuses every one of them, the action's page stays open with the input as typed)
 are offered by role: inspectors decide, warehouse clerks move stock, officers do everything.
 """
 
-from . import ledger, lots, orders, reference, shipments, supplier_returns, tokens
+from . import ledger, lots, orders, reference, shipments, supplier_returns, tokens, webhooks
 
-__all__ = ["ledger", "lots", "orders", "reference", "shipments", "supplier_returns", "tokens"]
+__all__ = [
+    "ledger",
+    "lots",
+    "orders",
+    "reference",
+    "shipments",
+    "supplier_returns",
+    "tokens",
+    "webhooks",
+]

@@ -1,5 +1,4 @@
-"""Data: ministry officers may create, see and revoke API tokens, and manage webhook
-subscriptions and see their deliveries."""
+"""Data: ministry officers may create, see and revoke API tokens (webhooks: 0014)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
@@ -8,12 +7,6 @@ CODENAMES = [
     "view_apitoken",
     "add_apitoken",
     "change_apitoken",
-    "view_webhooksubscription",
-    "add_webhooksubscription",
-    "change_webhooksubscription",
-    "view_webhookdelivery",
-    "change_webhookdelivery",
-    "view_webhookattempt",
 ]
 
 

@@ -11,7 +11,8 @@ By subject: `orders` (create, place, cancel), `receiving` (shipments into quaran
 `supplier_returns` (returns to the supplier and their credit claims), `distribution` (dispatch,
 receipt confirmation, use at hospitals), `returns` (units coming back from hospitals, reported
 use of recalled lots), `guards` (the checks inspections adds), `preferences`, `ledger_watch`,
-`tokens` (API tokens for other systems).
+`tokens` (API tokens for other systems), `webhooks` (events other systems subscribe to, sent
+through an outbox; `webhook_publish` is called by the services that make each change).
 The dependency runs one way: `_common` and `guards` <- `orders`, `lots` <- the rest.
 
 Callers import from here: `from procurement import services; services.lot_release(...)`. A test
@@ -58,6 +59,15 @@ from .supplier_returns import (
     supplier_return_create,
 )
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke
+from .webhooks import (
+    webhook_deliver,
+    webhook_delivery_retry,
+    webhook_publish,
+    webhook_subscription_create,
+    webhook_subscription_deactivate,
+    webhook_subscription_update,
+    webhooks_sweep,
+)
 
 __all__ = [
     "CENT",
@@ -100,4 +110,11 @@ __all__ = [
     "stock_return_from_hospital",
     "supplier_return_create",
     "user_language_set",
+    "webhook_deliver",
+    "webhook_delivery_retry",
+    "webhook_publish",
+    "webhook_subscription_create",
+    "webhook_subscription_deactivate",
+    "webhook_subscription_update",
+    "webhooks_sweep",
 ]

@@ -20,10 +20,12 @@ from ..models import (
     MovementKind,
     ReleaseBasis,
     StockMovement,
+    WebhookEvent,
     lot_may_move,
 )
 from ..roles import Role, require_role
 from ..selectors import lot_was_dispatched
+from . import webhooks
 from ._common import _require_reason
 from .guards import release_guards
 
@@ -304,13 +306,16 @@ def _lot_move(
     from_status = lot.status
     lot.status = to_status
     lot.save(update_fields=["status", *extra_fields])
-    _lot_event(
+    event = _lot_event(
         lot,
         LotEvent.Kind.STATUS_CHANGED,
         actor=actor,
         reason=reason,
         data=data,
         from_status=from_status,
+    )
+    webhooks.lot_event_publish(
+        event, WebhookEvent.LOT_STATUS_CHANGED, lambda: webhooks.lot_status_changed_payload(event)
     )
 
 

@@ -25,9 +25,11 @@ from ..models import (
     LotStatus,
     MovementKind,
     StockMovement,
+    WebhookEvent,
 )
 from ..roles import Role, require_role
 from ..selectors import user_may_act_for_hospital
+from . import webhooks
 from .lots import _lock_lot, _lot_event
 
 # Lots whose units hospitals send back: they must not be used, and are never dispatched.
@@ -59,11 +61,16 @@ def stock_return_from_hospital(
             actor=actor,
             reference=reference or hospital.code,
         )
-        _lot_event(
+        event = _lot_event(
             lot,
             LotEvent.Kind.RETURNED,
             actor=actor,
             data={"hospital": hospital.code, "quantity": quantity, "reference": reference},
+        )
+        webhooks.lot_event_publish(
+            event,
+            WebhookEvent.RETURN_RECEIVED,
+            lambda: webhooks.return_received_payload(event, hospital),
         )
     return movement
 
@@ -186,7 +193,7 @@ def return_receive(
                 actor=actor,
                 reference=reference or hospital.code,
             )
-        _lot_event(
+        event = _lot_event(
             lot,
             LotEvent.Kind.RETURN_RECEIVED,
             actor=actor,
@@ -199,6 +206,11 @@ def return_receive(
                 "reference": reference,
                 "movement": movement.pk if movement else None,
             },
+        )
+        webhooks.lot_event_publish(
+            event,
+            WebhookEvent.RETURN_RECEIVED,
+            lambda: webhooks.return_received_payload(event, hospital),
         )
     return movement
 
