@@ -88,7 +88,7 @@ def plan_rows_from_lines(
     """`plan_rows_from_csv` over lines read one at a time (a file opened with newline=""), so a
     large file is never held whole: the panel's import jobs read files of up to `max_rows` rows
     this way. `progress`, when given, is called with the data rows read so far every
-    `progress_every` rows."""
+    `progress_every` rows, and once more with all of them when the file is read to its end."""
     lines = iter(lines)
     first_line = next(lines, "").removeprefix("\ufeff")
     if not first_line:
@@ -123,6 +123,8 @@ def plan_rows_from_lines(
             )
         )
         return plan
+    if progress is not None:
+        progress(data_rows)
     _check_duplicates(plan)
     if not plan.rows and not plan.errors:
         plan.errors.append(RowError(None, None, _("The file has a header but no rows.")))
