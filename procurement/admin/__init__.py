@@ -9,6 +9,6 @@ refuses every one of them, the action's page stays open with the input as typed)
 are offered by role: inspectors decide, warehouse clerks move stock, officers do everything.
 """
 
-from . import ledger, lots, orders, reference, shipments, supplier_returns
+from . import imports, ledger, lots, orders, reference, shipments, supplier_returns
 
-__all__ = ["ledger", "lots", "orders", "reference", "shipments", "supplier_returns"]
+__all__ = ["imports", "ledger", "lots", "orders", "reference", "shipments", "supplier_returns"]

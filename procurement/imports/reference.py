@@ -112,18 +112,19 @@ class ReferenceImporter(Importer):
         first_row: dict[object, int] = {}
         chunk: Chunk = []
         for number, cells in reader:
-            values = _clean_row(number, cells, clean, reader.errors)
-            if values is not None:
-                key = values[self.key]
-                if key in first_row:
-                    message = (
-                        f"{self.key} {key} is also on row {first_row[key]}; each {self.key} may "
-                        "appear once in a file."
-                    )
-                    reader.errors.append(RowError(number, self.key, message))
-                else:
-                    first_row[key] = number
-                    chunk.append((number, values))
+            values, good = _clean_row(number, cells, clean, reader.errors)
+            key = values.get(self.key)
+            if key is not None and key in first_row:
+                message = (
+                    f"{self.key} {key} is also on row {first_row[key]}; each {self.key} may "
+                    "appear once in a file."
+                )
+                reader.errors.append(RowError(number, self.key, message))
+                good = False
+            elif key is not None:
+                first_row[key] = number  # a row with other errors still claims its code
+            if good:
+                chunk.append((number, values))
             if len(chunk) >= CHUNK_ROWS:
                 yield chunk
                 chunk = []
@@ -141,7 +142,8 @@ class ReferenceImporter(Importer):
 
 def _clean_row(
     number: int, cells: dict[str, str], clean: dict[str, Cleaner], errors: list[RowError]
-) -> dict[str, object] | None:
+) -> tuple[dict[str, object], bool]:
+    """The row's values that passed their checks, and whether all of them did."""
     values: dict[str, object] = {}
     before = len(errors)
     for name, raw in cells.items():
@@ -154,7 +156,7 @@ def _clean_row(
             text = " ".join(exc.messages)
             message = f"“{_shown(raw)}”: {text[:1].lower()}{text[1:]}"
             errors.append(RowError(number, name, message))
-    return values if len(errors) == before else None
+    return values, len(errors) == before
 
 
 def _field_cleaner(model: type[models.Model], name: str) -> Cleaner:
