@@ -99,9 +99,10 @@ class ImportJobAdmin(ViewOnlyAdmin):
     def upload_view(self, request: HttpRequest, kind: str) -> HttpResponse:
         """Choose a file; a refused one is named with every reason, and nothing is stored."""
         importer = self._importer(request, kind)
-        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        posted = request.method == "POST"
+        form = ImportUploadForm(request.POST if posted else None, request.FILES if posted else None)
         errors: list[RowError] = []
-        if request.method == "POST" and form.is_valid():
+        if posted and form.is_valid():
             try:
                 job = imports.import_job_create(
                     kind=kind, upload=form.cleaned_data["file"], actor=request.user
@@ -142,10 +143,8 @@ class ImportJobAdmin(ViewOnlyAdmin):
         return TemplateResponse(request, "admin/imports/job.html", context)
 
     def status_view(self, request: HttpRequest, job_id: int) -> JsonResponse:
-        """What the progress bar polls every second."""
-        response = JsonResponse(imports.import_job_progress(self._job(request, job_id)))
-        response["Cache-Control"] = "no-store"
-        return response
+        """What the progress bar polls every second (never cached: admin_view says so)."""
+        return JsonResponse(imports.import_job_progress(self._job(request, job_id)))
 
     def apply_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         """Ask before applying (GET), then apply (POST): a refusal is shown on the job page."""
