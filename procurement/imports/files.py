@@ -20,13 +20,18 @@ from ..planning import RowError, csv_delimiter
 
 # The first line is the header; one longer than this is not a header anyone typed.
 HEADER_MAX_BYTES = 64 * 1024
+SHOWN_IN_MESSAGE = 5
 
 
 class ImportRefused(InvalidInput):
     """A file or its rows refused; `errors` holds every finding, each at its row and column."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(" ".join(str(error) for error in errors))
+        # The message names the first few; a file of 100,000 bad rows must not make a 10 MB one.
+        message = " ".join(str(error) for error in errors[:SHOWN_IN_MESSAGE])
+        if len(errors) > SHOWN_IN_MESSAGE:
+            message += f" (and {len(errors) - SHOWN_IN_MESSAGE:,} more)"
+        super().__init__(message)
         self.errors = errors
 
 
