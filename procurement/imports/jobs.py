@@ -57,9 +57,10 @@ UNEXPECTED = (
 def import_job_create(*, kind: str, upload: UploadedFile, actor) -> ImportJob:
     """Accept an uploaded CSV file for an import of `kind` and queue its dry run.
 
-    Refuses (ImportRefused, nothing stored) a user without the kind's role, a file that is not
-    .csv, larger than IMPORT_MAX_UPLOAD_BYTES, not UTF-8 text (a BOM is fine) or whose first row
-    is not the kind's header. The file is stored under MEDIA_ROOT under a name of our own.
+    Refuses a user without the kind's role (NotPermitted) and, with ImportRefused, a file that
+    is not .csv, larger than IMPORT_MAX_UPLOAD_BYTES, not UTF-8 text (a BOM is fine) or whose
+    first row is not the kind's header; nothing is stored then. An accepted file is stored
+    under MEDIA_ROOT under a name of our own.
     """
     importer = importer_for(kind)
     require_role(actor, *importer.roles, action=importer.action)
