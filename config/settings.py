@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "procurement.tasks.idempotency_keys_purge_task",
         "schedule": 60 * 60,
     },
+    # Re-queue CSV import jobs whose task never ran (broker down) or whose worker died.
+    "import-jobs-sweep": {
+        "task": "procurement.tasks.import_jobs_sweep_task",
+        "schedule": env.float("IMPORT_SWEEP_INTERVAL_SECONDS", default=300),
+    },
     "ledger-check-nightly": {
         "task": "procurement.tasks.ledger_check_task",
         "schedule": env.float("LEDGER_CHECK_INTERVAL_SECONDS", default=24 * 60 * 60),
@@ -318,3 +323,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# CSV imports in the ministry panel (hospitals, products, distribution plans), run as Celery jobs:
+# the largest file accepted and the most data rows one file may hold. The uploaded file is kept
+# under MEDIA_ROOT, which web and worker must share (docker-compose mounts one volume on both).
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# A job whose worker has shown no sign of life for this long is queued again by the sweeper
+# (every step may run twice: the dry run writes nothing, the write claims the job first).
+IMPORT_STALLED_AFTER_SECONDS = env.float("IMPORT_STALLED_AFTER_SECONDS", default=900)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import outbox, services
+from . import imports, outbox, services
 
 
 @shared_task
@@ -41,3 +41,24 @@ def webhook_deliver_task(delivery_id: int) -> str | None:
 def webhooks_sweep_task() -> int:
     """Every minute or so: re-queue webhook deliveries that were never picked up."""
     return services.webhooks_sweep()
+
+
+# CSV import jobs (`procurement.imports`): each step claims the job itself and may run twice.
+
+
+@shared_task(ignore_result=True)
+def import_job_validate_task(job_id: int) -> None:
+    """The dry run of an uploaded CSV file: every row checked, nothing written."""
+    imports.import_job_validate(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def import_job_apply_task(job_id: int) -> None:
+    """Write a confirmed import: all rows or none."""
+    imports.import_job_apply(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def import_jobs_sweep_task() -> int:
+    """Every few minutes: queue again import jobs whose worker went silent."""
+    return imports.import_jobs_sweep()

@@ -9,9 +9,20 @@ refuses every one of them, the action's page stays open with the input as typed)
 are offered by role: inspectors decide, warehouse clerks move stock, officers do everything.
 """
 
-from . import ledger, lots, orders, reference, shipments, supplier_returns, tokens, webhooks
+from . import (
+    imports,
+    ledger,
+    lots,
+    orders,
+    reference,
+    shipments,
+    supplier_returns,
+    tokens,
+    webhooks,
+)
 
 __all__ = [
+    "imports",
     "ledger",
     "lots",
     "orders",

@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from ..models import (
     Distribution,
+    ImportKind,
     LotEvent,
     OutboundEmail,
     OutboundEmailAttempt,
@@ -16,6 +17,7 @@ from .common import (
     ViewOnlyAdmin,
     ViewOnlyInline,
 )
+from .imports import ImportFromCsvMixin
 
 # ---------------------------------------------------------------------------------------------
 # Ledger and event tables: view only
@@ -74,7 +76,8 @@ class DiscrepancyFilter(admin.SimpleListFilter):
 
 
 @admin.register(Distribution)
-class DistributionAdmin(ViewOnlyAdmin):
+class DistributionAdmin(ImportFromCsvMixin, ViewOnlyAdmin):
+    import_kind = ImportKind.DISTRIBUTION_PLAN
     list_display = [
         "dispatched_at",
         "lot",

@@ -12,6 +12,7 @@ from .. import admin_forms
 from ..models import (
     Hospital,
     HospitalMembership,
+    ImportKind,
     Location,
     Product,
     Role,
@@ -19,6 +20,7 @@ from ..models import (
     Supplier,
 )
 from ..roles import has_role
+from .imports import ImportFromCsvMixin
 
 # ---------------------------------------------------------------------------------------------
 # Reference data
@@ -62,7 +64,8 @@ class SupplierAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ImportFromCsvMixin, admin.ModelAdmin):
+    import_kind = ImportKind.PRODUCTS
     list_display = ["name", "sku", "category", "claimed_standard", "medical_standard"]
     list_filter = ["category", "claimed_standard__is_medical"]
     list_select_related = ["claimed_standard"]
@@ -104,10 +107,11 @@ class MembershipInline(MembershipUserMixin, admin.TabularInline):
 
 
 @admin.register(Hospital)
-class HospitalAdmin(admin.ModelAdmin):
+class HospitalAdmin(ImportFromCsvMixin, admin.ModelAdmin):
     """The webhook secret signs every recall notice sent to the hospital: only ministry officers
     (and superusers) know it is there at all, and even they can only replace it, never read it."""
 
+    import_kind = ImportKind.HOSPITALS
     list_display = ["code", "name", "city", "region", "language", "has_webhook"]
     list_filter = ["region", "language"]
     search_fields = ["code", "name", "city", "region"]

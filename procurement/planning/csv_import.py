@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.utils import timezone
 from django.utils.text import get_text_list
@@ -74,9 +75,26 @@ def plan_rows_from_csv(text: str) -> ParsedPlan:
         return ParsedPlan(errors=[_too_large()])
     if not text.strip():
         return ParsedPlan(errors=[RowError(None, None, _("The file is empty."))])
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return plan_rows_from_lines(io.StringIO(text, newline=""))
+
+
+def plan_rows_from_lines(
+    lines: Iterable[str],
+    *,
+    max_rows: int = MAX_ROWS,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = 5_000,
+) -> ParsedPlan:
+    """`plan_rows_from_csv` over lines read one at a time (a file opened with newline=""), so a
+    large file is never held whole: the panel's import jobs read files of up to `max_rows` rows
+    this way. `progress`, when given, is called with the data rows read so far every
+    `progress_every` rows, and once more with all of them when the file is read to its end."""
+    lines = iter(lines)
+    first_line = next(lines, "").removeprefix("\ufeff")
+    if not first_line:
+        return ParsedPlan(errors=[RowError(None, None, _("The file is empty."))])
+    delimiter = csv_delimiter(first_line)
+    reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter)
     plan = ParsedPlan()
     try:
         positions = _read_header(next(reader), plan.errors)
@@ -87,9 +105,11 @@ def plan_rows_from_csv(text: str) -> ParsedPlan:
             if not any(cell.strip() for cell in record):
                 continue
             data_rows += 1
-            if data_rows > MAX_ROWS:
-                plan.errors.append(_too_many_rows(number))
+            if data_rows > max_rows:
+                plan.errors.append(_too_many_rows(number, max_rows))
                 return plan
+            if progress is not None and data_rows % progress_every == 0:
+                progress(data_rows)
             row = _read_row(number, record, positions, plan.errors)
             if row is not None:
                 plan.rows.append(row)
@@ -103,18 +123,32 @@ def plan_rows_from_csv(text: str) -> ParsedPlan:
             )
         )
         return plan
+    if progress is not None:
+        progress(data_rows)
     _check_duplicates(plan)
     if not plan.rows and not plan.errors:
         plan.errors.append(RowError(None, None, _("The file has a header but no rows.")))
     return plan
 
 
-def _too_many_rows(number: int) -> RowError:
+def csv_delimiter(first_line: str) -> str:
+    """Semicolons when the header has more of them than commas (Excel in a Dutch locale)."""
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
+def plan_header_errors(header: list[str]) -> list[RowError]:
+    """What is wrong with a plan's header row (its cells as read), for a check before the rows."""
+    errors: list[RowError] = []
+    _read_header(header, errors)
+    return errors
+
+
+def _too_many_rows(number: int, limit: int = MAX_ROWS) -> RowError:
     return RowError(
         number,
         None,
         _("the file has more than %(limit)s rows; split it into smaller files.")
-        % {"limit": format_units(MAX_ROWS)},
+        % {"limit": format_units(limit)},
     )
 
 
@@ -323,7 +357,17 @@ def _lot_totals(allocations: Sequence[Allocation]) -> list[LotTotal]:
 
 def plan_from_csv(text: str) -> ResolvedPlan:
     """Parse and look up a plan's CSV text; the errors of both steps, in the file's row order."""
-    parsed = plan_rows_from_csv(text)
+    return _resolved(plan_rows_from_csv(text))
+
+
+def plan_from_lines(
+    lines: Iterable[str], *, max_rows: int, progress: Callable[[int], None] | None = None
+) -> ResolvedPlan:
+    """`plan_from_csv` over lines read one at a time (see `plan_rows_from_lines`)."""
+    return _resolved(plan_rows_from_lines(lines, max_rows=max_rows, progress=progress))
+
+
+def _resolved(parsed: ParsedPlan) -> ResolvedPlan:
     plan = plan_resolve(parsed.rows) if parsed.rows else ResolvedPlan()
     plan.errors = sorted(parsed.errors + plan.errors, key=_error_order)
     return plan
