@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    # Field-level history of the objects people edit (the admin's History page); domain events
+    # stay the record of status changes, written by the services.
+    "simple_history",
     "procurement",
     "inspections",
 ]
@@ -65,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "procurement.middleware.UserLanguageMiddleware",
+    # Lets simple_history record who made a change during a request (after authentication).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
