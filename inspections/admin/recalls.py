@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from procurement.admin.common import ViewOnlyInline, asks_first, run_each
+from procurement.admin.history import EventSource, HistoryAdminMixin, record_events
 from procurement.errors import DomainError
 from procurement.roles import Role, has_role
 
@@ -41,6 +42,8 @@ from .common import OFFICERS, ActionsByRole, RoleAccess
 from .recall_forms import CloseForm, RecallDraftForm, suggested_reference
 
 TEMPLATES = "admin/inspections/recall"
+
+record_events(Recall, EventSource(RecallEvent, "recall"))
 
 
 def may_act(request: HttpRequest) -> bool:
@@ -150,7 +153,7 @@ def _selected_one(model_admin, request, queryset, what: str) -> Recall | None:
 
 
 @admin.register(Recall)
-class RecallAdmin(RoleAccess, ActionsByRole, admin.ModelAdmin):
+class RecallAdmin(HistoryAdminMixin, RoleAccess, ActionsByRole, admin.ModelAdmin):
     """Read-only for everyone: recalls change only through the services, by the actions and the
     issue and close pages."""
 

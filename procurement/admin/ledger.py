@@ -16,6 +16,7 @@ from .common import (
     ViewOnlyAdmin,
     ViewOnlyInline,
 )
+from .history import HistoryAdminMixin
 
 # ---------------------------------------------------------------------------------------------
 # Ledger and event tables: view only
@@ -74,7 +75,7 @@ class DiscrepancyFilter(admin.SimpleListFilter):
 
 
 @admin.register(Distribution)
-class DistributionAdmin(ViewOnlyAdmin):
+class DistributionAdmin(HistoryAdminMixin, ViewOnlyAdmin):
     list_display = [
         "dispatched_at",
         "lot",

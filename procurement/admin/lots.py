@@ -38,6 +38,9 @@ from .common import (
     input_page,
     run_each,
 )
+from .history import EventSource, HistoryAdminMixin, record_events
+
+record_events(Lot, EventSource(LotEvent, "lot", kind_field="kind", details=(("Details", "data"),)))
 
 # ---------------------------------------------------------------------------------------------
 # Lots
@@ -182,7 +185,7 @@ def _warehouse_units():
 
 
 @admin.register(Lot)
-class LotAdmin(admin.ModelAdmin):
+class LotAdmin(HistoryAdminMixin, admin.ModelAdmin):
     """Lots come only from receiving a shipment; their status changes only by the actions."""
 
     list_display = [

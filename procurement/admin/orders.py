@@ -23,6 +23,9 @@ from .common import (
     asks_first,
     run_each,
 )
+from .history import EventSource, HistoryAdminMixin, record_events
+
+record_events(PurchaseOrder, EventSource(OrderEvent, "order"))
 
 # ---------------------------------------------------------------------------------------------
 # Purchase orders
@@ -82,7 +85,7 @@ class OrderEventInline(ViewOnlyInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(SavesOnlyEditedFields, admin.ModelAdmin):
+class PurchaseOrderAdmin(HistoryAdminMixin, SavesOnlyEditedFields, admin.ModelAdmin):
     """Drafts are created through `order_create`; status changes only by the actions."""
 
     list_display = [
@@ -225,7 +228,7 @@ def _order_line_input(form) -> services.OrderLineInput:
 
 
 @admin.register(PurchaseOrderLine)
-class PurchaseOrderLineAdmin(ViewOnlyAdmin):
+class PurchaseOrderLineAdmin(HistoryAdminMixin, ViewOnlyAdmin):
     """Lines are written with their order by `order_create`; this list is for searching."""
 
     list_display = [

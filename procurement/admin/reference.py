@@ -17,27 +17,28 @@ from ..models import (
     Supplier,
 )
 from ..roles import has_role
+from .history import HistoryAdminMixin
 
 # ---------------------------------------------------------------------------------------------
 # Reference data
 
 
 @admin.register(Standard)
-class StandardAdmin(admin.ModelAdmin):
+class StandardAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["code", "edition", "title", "category", "is_medical"]
     list_filter = ["category", "is_medical"]
     search_fields = ["code", "title", "edition"]
 
 
 @admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
+class SupplierAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "country", "contact_email", "contact_phone"]
     list_filter = ["country"]
     search_fields = ["name", "country", "contact_email"]
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "sku", "category", "claimed_standard", "medical_standard"]
     list_filter = ["category", "claimed_standard__is_medical"]
     list_select_related = ["claimed_standard"]
@@ -79,7 +80,7 @@ class MembershipInline(MembershipUserMixin, admin.TabularInline):
 
 
 @admin.register(Hospital)
-class HospitalAdmin(admin.ModelAdmin):
+class HospitalAdmin(HistoryAdminMixin, admin.ModelAdmin):
     """The webhook secret signs every recall notice sent to the hospital: only ministry officers
     (and superusers) know it is there at all, and even they can only replace it, never read it."""
 
@@ -112,7 +113,7 @@ class HospitalAdmin(admin.ModelAdmin):
 
 
 @admin.register(HospitalMembership)
-class HospitalMembershipAdmin(MembershipUserMixin, admin.ModelAdmin):
+class HospitalMembershipAdmin(HistoryAdminMixin, MembershipUserMixin, admin.ModelAdmin):
     list_display = ["user", "hospital", "job_title"]
     list_filter = ["hospital"]
     list_select_related = ["user", "hospital"]
@@ -121,7 +122,7 @@ class HospitalMembershipAdmin(MembershipUserMixin, admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(HistoryAdminMixin, admin.ModelAdmin):
     """Made by the data migration and by the ledger; only the name may be corrected."""
 
     list_display = ["name", "kind", "hospital"]

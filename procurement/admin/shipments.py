@@ -20,6 +20,7 @@ from .common import (
     SavesOnlyEditedFields,
     ViewOnlyInline,
 )
+from .history import HistoryAdminMixin
 
 # ---------------------------------------------------------------------------------------------
 # Shipments and receiving
@@ -37,7 +38,7 @@ class ShipmentLotInline(ViewOnlyInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(SavesOnlyEditedFields, admin.ModelAdmin):
+class ShipmentAdmin(HistoryAdminMixin, SavesOnlyEditedFields, admin.ModelAdmin):
     """A shipment is added only by receiving it (`shipment_receive`), on the receive page."""
 
     list_display = ["reference", "order", "supplier", "received_at", "received_by", "lot_count"]

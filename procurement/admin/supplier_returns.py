@@ -8,6 +8,9 @@ from django.contrib import admin
 from .. import admin_forms, services
 from ..models import CreditClaimEvent, CreditClaimStatus, SupplierReturn
 from .common import ViewOnlyInline, asks_first, run_each
+from .history import EventSource, HistoryAdminMixin, record_events
+
+record_events(SupplierReturn, EventSource(CreditClaimEvent, "supplier_return"))
 
 
 class CreditClaimEventInline(ViewOnlyInline):
@@ -20,7 +23,7 @@ class CreditClaimEventInline(ViewOnlyInline):
 
 
 @admin.register(SupplierReturn)
-class SupplierReturnAdmin(admin.ModelAdmin):
+class SupplierReturnAdmin(HistoryAdminMixin, admin.ModelAdmin):
     """Written by `supplier_return_create`; the change permission only opens the claim actions."""
 
     list_display = [
