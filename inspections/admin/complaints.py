@@ -10,6 +10,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
 
 from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
+from procurement.admin.export import CsvExportMixin
 from procurement.admin.history import EventSource, HistoryAdminMixin, record_events
 
 from .. import admin_forms, services
@@ -63,7 +64,21 @@ def _escalation(*, hold_lot: bool, request_inspection: bool, description: str, w
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(HistoryAdminMixin, RoleAccess, ActionsByRole, ViewOnlyAdmin):
+class ComplaintAdmin(HistoryAdminMixin, CsvExportMixin, RoleAccess, ActionsByRole, ViewOnlyAdmin):
+    csv_columns = [
+        "number",
+        "reported_at",
+        "hospital",
+        "lot",
+        "lot_status",
+        "category",
+        "quantity_affected",
+        "description",
+        "status",
+        "inspection_requested_at",
+        "resolution",
+        "reported_by",
+    ]
     list_display = [
         "number",
         "reported_at",

@@ -16,6 +16,7 @@ from .common import (
     ViewOnlyAdmin,
     ViewOnlyInline,
 )
+from .export import CsvExportMixin
 from .history import HistoryAdminMixin
 
 # ---------------------------------------------------------------------------------------------
@@ -75,7 +76,22 @@ class DiscrepancyFilter(admin.SimpleListFilter):
 
 
 @admin.register(Distribution)
-class DistributionAdmin(HistoryAdminMixin, ViewOnlyAdmin):
+class DistributionAdmin(HistoryAdminMixin, CsvExportMixin, ViewOnlyAdmin):
+    csv_columns = [
+        "dispatched_at",
+        "lot",
+        "product",
+        "hospital",
+        "quantity",
+        "status",
+        "quantity_received",
+        "discrepancy",
+        "confirmed_at",
+        "confirmed_by",
+        "dispatched_by",
+        "note",
+        "receipt_remark",
+    ]
     list_display = [
         "dispatched_at",
         "lot",

@@ -17,6 +17,7 @@ from ..models import (
     Supplier,
 )
 from ..roles import has_role
+from .export import CsvExportMixin
 from .history import HistoryAdminMixin
 
 # ---------------------------------------------------------------------------------------------
@@ -31,14 +32,29 @@ class StandardAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class SupplierAdmin(HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
+    csv_columns = [
+        "name",
+        "country",
+        "contact_email",
+        "contact_phone",
+    ]
     list_display = ["name", "country", "contact_email", "contact_phone"]
     list_filter = ["country"]
     search_fields = ["name", "country", "contact_email"]
 
 
 @admin.register(Product)
-class ProductAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class ProductAdmin(HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
+    csv_columns = [
+        "name",
+        "sku",
+        "category",
+        "manufacturer",
+        "unit",
+        "claimed_standard",
+        "medical_standard",
+    ]
     list_display = ["name", "sku", "category", "claimed_standard", "medical_standard"]
     list_filter = ["category", "claimed_standard__is_medical"]
     list_select_related = ["claimed_standard"]
@@ -80,10 +96,19 @@ class MembershipInline(MembershipUserMixin, admin.TabularInline):
 
 
 @admin.register(Hospital)
-class HospitalAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class HospitalAdmin(HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
     """The webhook secret signs every recall notice sent to the hospital: only ministry officers
     (and superusers) know it is there at all, and even they can only replace it, never read it."""
 
+    csv_columns = [
+        "code",
+        "name",
+        "city",
+        "region",
+        "contact_email",
+        "language",
+        "webhook_url",
+    ]
     list_display = ["code", "name", "city", "region", "language", "has_webhook"]
     list_filter = ["region", "language"]
     search_fields = ["code", "name", "city", "region"]
