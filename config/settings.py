@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_ratelimit",
+    # Field-level history of the objects people edit (the admin's History page); domain events
+    # stay the record of status changes, written by the services.
+    "simple_history",
     "procurement",
     "inspections",
 ]
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "procurement.middleware.UserLanguageMiddleware",
+    # Lets simple_history record who made a change during a request (after authentication).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a rate-limited sign-in (django-ratelimit) into RATELIMIT_VIEW's 429 page.

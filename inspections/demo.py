@@ -721,8 +721,7 @@ def reset_inspections() -> int:
 
 
 def _delete(queryset: QuerySet) -> int:
-    deleted, _ = queryset.delete()
-    return deleted
+    return supply.delete_with_history(queryset)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from procurement.models import (
     Distribution,
@@ -64,6 +65,8 @@ class Criterion(models.Model):
         max_length=12, choices=CriterionBasis.choices, default=CriterionBasis.PER_UNIT
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["standard", "pk"]
         verbose_name_plural = "criteria"
@@ -103,6 +106,8 @@ class InspectionPlan(models.Model):
     aql_critical = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0.65"))
     aql_major = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("2.5"))
     aql_minor = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("4.0"))
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["category"]
@@ -172,6 +177,8 @@ class Inspection(models.Model):
         ],
     )
     notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]
@@ -307,6 +314,8 @@ class SupplierLevel(models.Model):
         help_text="10 lots in a row accepted on normal: an officer may approve reduced inspection.",
     )  # fmt: skip
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["supplier", "category"]
         constraints = [
@@ -373,6 +382,8 @@ class Certificate(models.Model):
         default=VerificationStatus.UNVERIFIED,
         editable=False,
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["certificate_number"]
@@ -457,6 +468,8 @@ class Complaint(models.Model):
     )
     inspection_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolution = models.TextField(blank=True, editable=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-reported_at", "-pk"]
@@ -590,6 +603,8 @@ class Recall(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -57,8 +57,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.models import registered_models
 
 from . import services
 from .models import (
@@ -806,7 +808,24 @@ def demo_users() -> QuerySet:
 
 
 def _delete(queryset: QuerySet) -> int:
+    return delete_with_history(queryset)
+
+
+def delete_with_history(queryset: QuerySet) -> int:
+    """Delete the rows, and the rows that cascade from them, with their field history: a reset
+    leaves no trace of the demo, so loading it again gives the same tables. Returns the number
+    of rows deleted (history rows not counted)."""
+    collector = Collector(using=queryset.db)
+    collector.collect(queryset)  # what the delete will take, cascades included
+    tracked = set(registered_models.values())
+    deleting = {
+        model: [obj.pk for obj in objects]
+        for model, objects in collector.data.items()
+        if model in tracked
+    }
     deleted, _ = queryset.delete()
+    for model, pks in deleting.items():
+        model.history.filter(id__in=pks).delete()
     return deleted
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Role(models.TextChoices):
@@ -53,6 +54,8 @@ class Standard(models.Model):
         help_text="Whether products certified to this standard may be used in patient care.",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["code"]
 
@@ -67,6 +70,8 @@ class Supplier(models.Model):
     country = models.CharField(max_length=100, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=50, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -91,6 +96,8 @@ class Product(models.Model):
     )
     manufacturer = models.CharField(max_length=200, blank=True)
     unit = models.CharField(max_length=30, default="piece")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -133,6 +140,8 @@ class PurchaseOrder(models.Model):
     )
     placed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -155,6 +164,8 @@ class PurchaseOrderLine(models.Model):
         max_length=20, choices=IntendedUse.choices, default=IntendedUse.MEDICAL
     )
     needed_by = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -200,6 +211,8 @@ class Shipment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-received_at"]
@@ -265,6 +278,8 @@ class Lot(models.Model):
     )
     released_at = models.DateTimeField(null=True, blank=True, editable=False)
     received_at = models.DateTimeField(editable=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["lot_number"]
@@ -369,6 +384,9 @@ class Hospital(models.Model):
         settings.AUTH_USER_MODEL, through="HospitalMembership", related_name="hospitals"
     )
 
+    # The webhook secret is never copied into the history: admins may replace it, never read it.
+    history = HistoricalRecords(excluded_fields=["webhook_secret"])
+
     class Meta:
         ordering = ["name"]
 
@@ -384,6 +402,8 @@ class HospitalMembership(models.Model):
     )
     hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="memberships")
     job_title = models.CharField(max_length=100, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -418,6 +438,8 @@ class Location(models.Model):
     hospital = models.OneToOneField(
         Hospital, on_delete=models.PROTECT, null=True, blank=True, related_name="location"
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["kind", "name"]
@@ -541,6 +563,8 @@ class Distribution(models.Model):
         editable=False,
     )
     receipt_remark = models.TextField(blank=True, editable=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-dispatched_at", "-pk"]
@@ -693,6 +717,8 @@ class SupplierReturn(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -10,6 +10,14 @@ Uploaded reports and certificates are served only by admin views that check view
 Recalls are prepared, issued and closed through their services, from their own pages.
 """
 
-from . import certificates, complaints, levels, recalls, results, standards
+from . import certificates, complaints, levels, notices, recalls, results, standards
 
-__all__ = ["certificates", "complaints", "levels", "recalls", "results", "standards"]
+__all__ = [
+    "certificates",
+    "complaints",
+    "levels",
+    "notices",
+    "recalls",
+    "results",
+    "standards",
+]

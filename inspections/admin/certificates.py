@@ -17,6 +17,7 @@ from procurement.admin.common import (
     asks_first,
     run_each,
 )
+from procurement.admin.history import EventSource, HistoryAdminMixin, record_events
 
 from .. import admin_forms, services
 from ..models import Certificate, CertificateEvent, VerificationStatus
@@ -27,6 +28,8 @@ from .common import (
     stored_file_link,
     stored_file_path,
 )
+
+record_events(Certificate, EventSource(CertificateEvent, "certificate"))
 
 
 class CertificateEventInline(RoleAccess, ViewOnlyInline):
@@ -68,7 +71,9 @@ def _verification_action(status: str, *, description: str, title: str, warning: 
 
 
 @admin.register(Certificate)
-class CertificateAdmin(RoleAccess, ActionsByRole, SavesOnlyEditedFields, admin.ModelAdmin):
+class CertificateAdmin(
+    HistoryAdminMixin, RoleAccess, ActionsByRole, SavesOnlyEditedFields, admin.ModelAdmin
+):
     form = admin_forms.CertificateAdminForm
     list_display = [
         "certificate_number",

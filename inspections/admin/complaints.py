@@ -10,10 +10,16 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
 
 from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
+from procurement.admin.export import CsvExportMixin
+from procurement.admin.history import EventSource, HistoryAdminMixin, record_events
 
 from .. import admin_forms, services
 from ..models import Complaint, ComplaintEvent, ComplaintStatus
 from .common import ActionsByRole, RoleAccess, stored_file_link, stored_file_path
+
+record_events(
+    Complaint, EventSource(ComplaintEvent, "complaint", kind_field="kind", reason_field="note")
+)
 
 # Open complaints first, then those being investigated, closed ones last.
 QUEUE_ORDER = Case(
@@ -58,7 +64,21 @@ def _escalation(*, hold_lot: bool, request_inspection: bool, description: str, w
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(RoleAccess, ActionsByRole, ViewOnlyAdmin):
+class ComplaintAdmin(HistoryAdminMixin, CsvExportMixin, RoleAccess, ActionsByRole, ViewOnlyAdmin):
+    csv_columns = [
+        "number",
+        "reported_at",
+        "hospital",
+        "lot",
+        "lot_status",
+        "category",
+        "quantity_affected",
+        "description",
+        "status",
+        "inspection_requested_at",
+        "resolution",
+        "reported_by",
+    ]
     list_display = [
         "number",
         "reported_at",

@@ -7,10 +7,28 @@ from __future__ import annotations
 from django.contrib import admin
 
 from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
+from procurement.admin.history import EventSource, HistoryAdminMixin, record_events
+from procurement.models import Supplier
 
 from .. import admin_forms, services
 from ..models import SupplierLevel, SupplierLevelEvent
 from .common import ActionsByRole, RoleAccess
+
+_LEVEL_CHANGES = {"from_field": "from_state", "to_field": "to_state"}
+record_events(
+    SupplierLevel,
+    EventSource(SupplierLevelEvent, "level", **_LEVEL_CHANGES, details=(("After", "inspection"),)),
+)
+# A supplier's history includes its inspection levels (procurement cannot import them).
+record_events(
+    Supplier,
+    EventSource(
+        SupplierLevelEvent,
+        "level__supplier",
+        **_LEVEL_CHANGES,
+        details=(("Product category", "level.category"), ("After", "inspection")),
+    ),
+)
 
 
 class SupplierLevelEventInline(RoleAccess, ViewOnlyInline):
@@ -23,7 +41,7 @@ class SupplierLevelEventInline(RoleAccess, ViewOnlyInline):
 
 
 @admin.register(SupplierLevel)
-class SupplierLevelAdmin(RoleAccess, ActionsByRole, ViewOnlyAdmin):
+class SupplierLevelAdmin(HistoryAdminMixin, RoleAccess, ActionsByRole, ViewOnlyAdmin):
     list_display = [
         "supplier",
         "category",

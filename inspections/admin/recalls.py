@@ -23,6 +23,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from procurement.admin.common import ViewOnlyInline, asks_first, run_each
+from procurement.admin.export import CsvExportMixin
+from procurement.admin.history import EventSource, HistoryAdminMixin, record_events
 from procurement.errors import DomainError
 from procurement.roles import Role, has_role
 
@@ -42,6 +44,8 @@ from .common import OFFICERS, ActionsByRole, RoleAccess
 from .recall_forms import CloseForm, RecallDraftForm, suggested_reference
 
 TEMPLATES = "admin/inspections/recall"
+
+record_events(Recall, EventSource(RecallEvent, "recall"))
 
 
 def may_act(request: HttpRequest) -> bool:
@@ -151,11 +155,27 @@ def _selected_one(model_admin, request, queryset, what: str) -> Recall | None:
 
 
 @admin.register(Recall)
-class RecallAdmin(RoleAccess, ActionsByRole, admin.ModelAdmin):
+class RecallAdmin(HistoryAdminMixin, CsvExportMixin, RoleAccess, ActionsByRole, admin.ModelAdmin):
     """Read-only for everyone: recalls change only through the services, by the actions and the
     issue and close pages."""
 
     edit_roles = OFFICERS
+    csv_columns = [
+        "reference",
+        "status",
+        "recall_class",
+        "depth",
+        "action",
+        "lot_numbers",
+        "issued_at",
+        "response_deadline",
+        "notified",
+        "answered",
+        "overdue",
+        "unaccounted",
+        "coordinator",
+        "closed_at",
+    ]
     list_display = [
         "reference",
         "class_code",
@@ -209,6 +229,12 @@ class RecallAdmin(RoleAccess, ActionsByRole, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return RecallChangeList
+
+    def csv_prepare(self, objects: list[Recall]) -> None:
+        # The export's figures, as the list computes them for each page (`RecallChangeList`).
+        figures = selectors.recalls_effectiveness(objects)
+        for recall in objects:
+            recall.figures = figures[recall.pk]
 
     # Read-only: a draft is added through `recall_create`, nothing is edited or deleted.
 

@@ -10,6 +10,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 
 from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
+from procurement.admin.history import EventSource, HistoryAdminMixin, record_events
 from procurement.admin.lots import warns_of_mismatch
 from procurement.models import Lot
 
@@ -25,6 +26,11 @@ from ..models import (
 )
 from .common import ActionsByRole, RoleAccess, stored_file_link, stored_file_path
 from .recalls import recall_from_inspection_url
+
+# A decision on an inspection records the outcome it chose, not a move from one to another.
+record_events(
+    Inspection, EventSource(InspectionEvent, "inspection", from_field="", to_field="outcome")
+)
 
 
 class ClassResultInline(RoleAccess, ViewOnlyInline):
@@ -74,7 +80,7 @@ class InspectionEventInline(RoleAccess, ViewOnlyInline):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(RoleAccess, ActionsByRole, ViewOnlyAdmin):
+class InspectionAdmin(HistoryAdminMixin, RoleAccess, ActionsByRole, ViewOnlyAdmin):
     list_display = [
         "lot",
         "stage",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from procurement.admin.history import HistoryAdminMixin
 from procurement.admin.reference import StandardAdmin as ProcurementStandardAdmin
 from procurement.models import Standard
 
@@ -46,7 +47,7 @@ class StandardAdmin(ProcurementStandardAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(RoleAccess, admin.ModelAdmin):
+class CriterionAdmin(HistoryAdminMixin, RoleAccess, admin.ModelAdmin):
     list_display = [
         "standard",
         "code",
@@ -67,7 +68,7 @@ class CriterionAdmin(RoleAccess, admin.ModelAdmin):
 
 
 @admin.register(InspectionPlan)
-class InspectionPlanAdmin(RoleAccess, admin.ModelAdmin):
+class InspectionPlanAdmin(HistoryAdminMixin, RoleAccess, admin.ModelAdmin):
     """How each category's lots are sampled. A change applies to inspections recorded from then
     on: each inspection keeps a snapshot of the plan it used."""
 

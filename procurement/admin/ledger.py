@@ -17,6 +17,8 @@ from .common import (
     ViewOnlyAdmin,
     ViewOnlyInline,
 )
+from .export import CsvExportMixin
+from .history import HistoryAdminMixin
 from .imports import ImportFromCsvMixin
 
 # ---------------------------------------------------------------------------------------------
@@ -76,7 +78,22 @@ class DiscrepancyFilter(admin.SimpleListFilter):
 
 
 @admin.register(Distribution)
-class DistributionAdmin(ImportFromCsvMixin, ViewOnlyAdmin):
+class DistributionAdmin(ImportFromCsvMixin, HistoryAdminMixin, CsvExportMixin, ViewOnlyAdmin):
+    csv_columns = [
+        "dispatched_at",
+        "lot",
+        "product",
+        "hospital",
+        "quantity",
+        "status",
+        "quantity_received",
+        "discrepancy",
+        "confirmed_at",
+        "confirmed_by",
+        "dispatched_by",
+        "note",
+        "receipt_remark",
+    ]
     import_kind = ImportKind.DISTRIBUTION_PLAN
     list_display = [
         "dispatched_at",

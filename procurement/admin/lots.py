@@ -38,6 +38,10 @@ from .common import (
     input_page,
     run_each,
 )
+from .export import CsvExportMixin
+from .history import EventSource, HistoryAdminMixin, record_events
+
+record_events(Lot, EventSource(LotEvent, "lot", kind_field="kind", details=(("Details", "data"),)))
 
 # ---------------------------------------------------------------------------------------------
 # Lots
@@ -187,9 +191,26 @@ def _warehouse_units():
 
 
 @admin.register(Lot)
-class LotAdmin(admin.ModelAdmin):
+class LotAdmin(HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
     """Lots come only from receiving a shipment; their status changes only by the actions."""
 
+    csv_columns = [
+        "lot_number",
+        "product",
+        "order",
+        "shipment__order__supplier",
+        "status",
+        "release_basis",
+        "released_at",
+        "needs_test",
+        "mismatch",
+        "quantity_received",
+        "in_warehouse",
+        "manufactured_on",
+        "expires_on",
+        "received_at",
+        "shipment",
+    ]
     list_display = [
         "lot_number",
         "product",

@@ -23,6 +23,10 @@ from .common import (
     asks_first,
     run_each,
 )
+from .export import CsvExportMixin
+from .history import EventSource, HistoryAdminMixin, record_events
+
+record_events(PurchaseOrder, EventSource(OrderEvent, "order"))
 
 # ---------------------------------------------------------------------------------------------
 # Purchase orders
@@ -82,9 +86,22 @@ class OrderEventInline(ViewOnlyInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(SavesOnlyEditedFields, admin.ModelAdmin):
+class PurchaseOrderAdmin(
+    HistoryAdminMixin, CsvExportMixin, SavesOnlyEditedFields, admin.ModelAdmin
+):
     """Drafts are created through `order_create`; status changes only by the actions."""
 
+    csv_columns = [
+        "reference",
+        "supplier",
+        "status",
+        "line_count",
+        "units_ordered",
+        "created_at",
+        "created_by",
+        "placed_at",
+        "notes",
+    ]
     list_display = [
         "reference",
         "supplier",
@@ -225,7 +242,7 @@ def _order_line_input(form) -> services.OrderLineInput:
 
 
 @admin.register(PurchaseOrderLine)
-class PurchaseOrderLineAdmin(ViewOnlyAdmin):
+class PurchaseOrderLineAdmin(HistoryAdminMixin, ViewOnlyAdmin):
     """Lines are written with their order by `order_create`; this list is for searching."""
 
     list_display = [

@@ -20,6 +20,8 @@ from ..models import (
     Supplier,
 )
 from ..roles import has_role
+from .export import CsvExportMixin
+from .history import HistoryAdminMixin
 from .imports import ImportFromCsvMixin
 
 # ---------------------------------------------------------------------------------------------
@@ -27,7 +29,7 @@ from .imports import ImportFromCsvMixin
 
 
 @admin.register(Standard)
-class StandardAdmin(admin.ModelAdmin):
+class StandardAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["code", "edition", "title", "category", "is_medical"]
     list_filter = ["category", "is_medical"]
     search_fields = ["code", "title", "edition"]
@@ -39,7 +41,13 @@ SCORECARD_ROLES = (Role.MINISTRY_OFFICER,)
 
 
 @admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
+class SupplierAdmin(HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
+    csv_columns = [
+        "name",
+        "country",
+        "contact_email",
+        "contact_phone",
+    ]
     list_display = ["name", "country", "contact_email", "contact_phone"]
     list_filter = ["country"]
     search_fields = ["name", "country", "contact_email"]
@@ -64,7 +72,16 @@ class SupplierAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(ImportFromCsvMixin, admin.ModelAdmin):
+class ProductAdmin(ImportFromCsvMixin, HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
+    csv_columns = [
+        "name",
+        "sku",
+        "category",
+        "manufacturer",
+        "unit",
+        "claimed_standard",
+        "medical_standard",
+    ]
     import_kind = ImportKind.PRODUCTS
     list_display = ["name", "sku", "category", "claimed_standard", "medical_standard"]
     list_filter = ["category", "claimed_standard__is_medical"]
@@ -107,10 +124,19 @@ class MembershipInline(MembershipUserMixin, admin.TabularInline):
 
 
 @admin.register(Hospital)
-class HospitalAdmin(ImportFromCsvMixin, admin.ModelAdmin):
+class HospitalAdmin(ImportFromCsvMixin, HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
     """The webhook secret signs every recall notice sent to the hospital: only ministry officers
     (and superusers) know it is there at all, and even they can only replace it, never read it."""
 
+    csv_columns = [
+        "code",
+        "name",
+        "city",
+        "region",
+        "contact_email",
+        "language",
+        "webhook_url",
+    ]
     import_kind = ImportKind.HOSPITALS
     list_display = ["code", "name", "city", "region", "language", "has_webhook"]
     list_filter = ["region", "language"]
@@ -141,7 +167,7 @@ class HospitalAdmin(ImportFromCsvMixin, admin.ModelAdmin):
 
 
 @admin.register(HospitalMembership)
-class HospitalMembershipAdmin(MembershipUserMixin, admin.ModelAdmin):
+class HospitalMembershipAdmin(HistoryAdminMixin, MembershipUserMixin, admin.ModelAdmin):
     list_display = ["user", "hospital", "job_title"]
     list_filter = ["hospital"]
     list_select_related = ["user", "hospital"]
@@ -150,7 +176,7 @@ class HospitalMembershipAdmin(MembershipUserMixin, admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(HistoryAdminMixin, admin.ModelAdmin):
     """Made by the data migration and by the ledger; only the name may be corrected."""
 
     list_display = ["name", "kind", "hospital"]

@@ -20,6 +20,8 @@ from .common import (
     SavesOnlyEditedFields,
     ViewOnlyInline,
 )
+from .export import CsvExportMixin
+from .history import HistoryAdminMixin
 
 # ---------------------------------------------------------------------------------------------
 # Shipments and receiving
@@ -37,9 +39,18 @@ class ShipmentLotInline(ViewOnlyInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(SavesOnlyEditedFields, admin.ModelAdmin):
+class ShipmentAdmin(HistoryAdminMixin, CsvExportMixin, SavesOnlyEditedFields, admin.ModelAdmin):
     """A shipment is added only by receiving it (`shipment_receive`), on the receive page."""
 
+    csv_columns = [
+        "reference",
+        "order",
+        "supplier",
+        "received_at",
+        "received_by",
+        "lot_count",
+        "notes",
+    ]
     list_display = ["reference", "order", "supplier", "received_at", "received_by", "lot_count"]
     list_filter = [("order__supplier", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["order__supplier", "received_by"]

@@ -8,6 +8,10 @@ from django.contrib import admin
 from .. import admin_forms, services
 from ..models import CreditClaimEvent, CreditClaimStatus, SupplierReturn
 from .common import ViewOnlyInline, asks_first, run_each
+from .export import CsvExportMixin
+from .history import EventSource, HistoryAdminMixin, record_events
+
+record_events(SupplierReturn, EventSource(CreditClaimEvent, "supplier_return"))
 
 
 class CreditClaimEventInline(ViewOnlyInline):
@@ -20,9 +24,20 @@ class CreditClaimEventInline(ViewOnlyInline):
 
 
 @admin.register(SupplierReturn)
-class SupplierReturnAdmin(admin.ModelAdmin):
+class SupplierReturnAdmin(HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
     """Written by `supplier_return_create`; the change permission only opens the claim actions."""
 
+    csv_columns = [
+        "lot",
+        "supplier",
+        "quantity",
+        "authorisation_reference",
+        "credit_amount",
+        "currency",
+        "claim_status",
+        "created_at",
+        "created_by",
+    ]
     list_display = [
         "lot",
         "supplier",
