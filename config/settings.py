@@ -264,7 +264,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per status vocabulary, however many fields use it.
-    "ENUM_NAME_OVERRIDES": {"LotStatusEnum": "procurement.models.LotStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "LotStatusEnum": "procurement.models.LotStatus",
+        # The quality side's vocabularies (several are all named `status` or `state`).
+        "ComplaintStatusEnum": "inspections.models.ComplaintStatus",
+        "ComplaintCategoryEnum": "inspections.models.ComplaintCategory",
+        "RecallStatusEnum": "inspections.models.RecallStatus",
+        "ReturnStatusEnum": "inspections.models.ReturnStatus",
+        "DeliveryStatusEnum": "inspections.models.DeliveryStatus",
+        "VerificationStatusEnum": "inspections.models.VerificationStatus",
+        "LevelStateEnum": "inspections.models.LevelState",
+    },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
