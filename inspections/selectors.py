@@ -650,6 +650,8 @@ def hospital_returns_for_user(user) -> QuerySet[HospitalReturn]:
     staff (scoped by `hospitals_for_user`, like notices and deliveries), newest first."""
     return (
         HospitalReturn.objects.filter(hospital__in=hospitals_for_user(user))
-        .select_related("hospital", "lot", "notice__recall", "shipped_by", "received_by")
+        .select_related(
+            "hospital", "lot", "notice__recall", "notice__hospital", "shipped_by", "received_by"
+        )
         .order_by("-shipped_at", "-pk")
     )

@@ -608,9 +608,12 @@ class NoticeReplyInputSerializer(serializers.Serializer):
     explanation = serializers.CharField(
         max_length=5000, required=False, allow_blank=True, default=""
     )
-    lines = ReplyLineInputSerializer(many=True, allow_empty=False)
+    lines = ReplyLineInputSerializer(many=True)
 
     def validate_lines(self, lines: list[dict]) -> list[dict]:
+        # Here rather than `allow_empty=False`, whose error would be named "lines.non_field_errors".
+        if not lines:
+            raise serializers.ValidationError("Give the figures of each of the notice's lots.")
         lot_ids = [line["lot"] for line in lines]
         if len(set(lot_ids)) != len(lot_ids):
             raise serializers.ValidationError("Give each lot once.")
