@@ -72,6 +72,9 @@ class QualityViewSet(TrackerReadOnlyViewSet):
     answers 404 (not a database error), and the helpers their actions use."""
 
     parser_classes = [JSONParser]
+    # Any path segment reaches the view (the router's default leaves out "1.5", which Django
+    # would answer with its HTML page), and `get_object` answers a JSON 404.
+    lookup_value_regex = "[^/]+"
 
     def get_object(self):
         if not id_in_range(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)):

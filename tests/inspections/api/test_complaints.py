@@ -60,6 +60,17 @@ def test_hospital_staff_report_a_problem_with_their_delivery(delivery, staff):
     assert [e["kind"] for e in data["events"]] == ["reported"]
 
 
+def test_a_report_sent_twice_with_the_same_idempotency_key_is_recorded_once(delivery, staff):
+    body = {"distribution": delivery.pk, "category": "fit", "description": "Loose straps.",
+            "quantity_affected": 5}  # fmt: skip
+    first = staff.post("/api/v1/complaints/", body, format="json", HTTP_IDEMPOTENCY_KEY="r-1")
+    again = staff.post("/api/v1/complaints/", body, format="json", HTTP_IDEMPOTENCY_KEY="r-1")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Complaint.objects.count() == 1
+
+
 def test_a_report_may_carry_a_photo_as_multipart(delivery, staff):
     response = staff.post(
         "/api/v1/complaints/",

@@ -94,10 +94,12 @@ def test_inspection_list_is_refused_to_other_roles_and_to_visitors(hospital):
     assert staff.get("/api/v1/inspections/").status_code == 403
 
 
-def test_unknown_inspection_is_a_404_even_with_an_id_beyond_the_database():
+def test_unknown_inspection_is_a_json_404_whatever_the_id_looks_like():
     client = token_client(Role.INSPECTOR)
-    assert client.get("/api/v1/inspections/999/").status_code == 404
-    assert client.get(f"/api/v1/inspections/{2**80}/").status_code == 404
+    for key in ("999", str(2**80), "1.5", "abc"):
+        response = client.get(f"/api/v1/inspections/{key}/")
+        assert response.status_code == 404
+        assert error_of(response)["code"] == "not_found"
 
 
 def test_inspection_list_runs_a_flat_number_of_queries(
