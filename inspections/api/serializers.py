@@ -196,6 +196,51 @@ class InspectionSerializer(serializers.ModelSerializer):
         return bool(inspection.report_file)
 
 
+class ClassPlanSerializer(serializers.Serializer):
+    """One defect class of a lot's sampling plan: draw `sample_size` units, accept with at most
+    `accept` nonconforming, reject from `reject`."""
+
+    defect_class = serializers.CharField()
+    aql = serializers.DecimalField(max_digits=6, decimal_places=3)
+    code_letter = serializers.CharField()
+    plan_letter = serializers.CharField()
+    sample_size = serializers.IntegerField()
+    accept = serializers.IntegerField()
+    reject = serializers.IntegerField()
+    hundred_percent = serializers.BooleanField()
+
+
+class PlanCriterionSerializer(serializers.Serializer):
+    """A criterion the lot is judged against, and how many values an inspection gives for it
+    (`units`; none for panel criteria, which take the reference panel)."""
+
+    code = serializers.CharField()
+    characteristic = serializers.CharField()
+    unit = serializers.CharField()
+    comparison = serializers.CharField()
+    limit = serializers.DecimalField(max_digits=12, decimal_places=4)
+    defect_class = serializers.CharField()
+    basis = serializers.CharField()
+    units = serializers.IntegerField(allow_null=True)
+
+
+class LotPlanSerializer(serializers.Serializer):
+    """What an inspection of the lot must give, before anything is entered: the next stage, the
+    sampling plan per defect class at the supplier's level, and the criteria by code."""
+
+    lot = serializers.IntegerField()
+    lot_number = serializers.CharField()
+    next_stage = serializers.CharField()
+    supplier_state = serializers.CharField()
+    severity = serializers.CharField()
+    level = serializers.CharField()
+    code_letter = serializers.CharField()
+    sample_size = serializers.IntegerField()
+    hundred_percent = serializers.BooleanField()
+    classes = ClassPlanSerializer(many=True)
+    criteria = PlanCriterionSerializer(many=True)
+
+
 class PanelInputSerializer(serializers.Serializer):
     """A rapid test's reference panel against RT-PCR."""
 

@@ -7,6 +7,7 @@ from . import views
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("inspections", views.InspectionViewSet, basename="inspection")
+router.register("inspection-plans", views.InspectionPlanViewSet, basename="inspection-plan")
 router.register("complaints", views.ComplaintViewSet, basename="complaint")
 router.register("recalls", views.RecallViewSet, basename="recall")
 router.register("notices", views.NoticeViewSet, basename="notice")

@@ -12,6 +12,7 @@ Who may do what, as in the pages and the panel (the services check the roles aga
 |--------------------|------------------------------------|------------------------------------|
 | inspections        | officer, inspector                 | record (POST): officer, inspector; |
 |                    |                                    | decide-conflict: officer           |
+| inspection-plans   | officer, inspector (by lot id)     | -                                  |
 | complaints         | officer, inspector; hospital       | report (POST): hospital staff,     |
 |                    | staff: own hospitals (else 404)    | own deliveries; escalate, close:   |
 |                    |                                    | officer                            |
@@ -40,7 +41,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from procurement.api.base import TrackerReadOnlyViewSet
+from procurement.api.base import TrackerReadOnlyViewSet, TrackerViewSet
 from procurement.api.pagination import CursorPage
 from procurement.models import Lot, Role
 from procurement.selectors import distributions_for_user
@@ -56,7 +57,7 @@ from ..filters import (
     SupplierLevelFilter,
     id_in_range,
 )
-from ..models import Certificate, SupplierLevel
+from ..models import Certificate, CriterionBasis, SupplierLevel
 from ..portal import selectors as portal
 from . import serializers as s
 
@@ -67,7 +68,7 @@ HOSPITAL = (Role.HOSPITAL_STAFF,)
 SUB_LIST = {"filter_backends": [], "pagination_class": None}
 
 
-class QualityViewSet(TrackerReadOnlyViewSet):
+class QualityMixin:
     """What the quality side's resources share: JSON bodies, an id that cannot name an object
     answers 404 (not a database error), and the helpers their actions use."""
 
@@ -94,6 +95,10 @@ class QualityViewSet(TrackerReadOnlyViewSet):
     def answer(self, obj, *, created: bool = False) -> Response:
         data = self.get_serializer(self.fresh(obj.pk)).data
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class QualityViewSet(QualityMixin, TrackerReadOnlyViewSet):
+    """A quality resource that lists and shows; changes go through its creates and actions."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,6 +150,60 @@ class InspectionViewSet(QualityViewSet):
             inspection=self.get_object(), actor=request.user, **data
         )
         return self.answer(inspection)
+
+
+class InspectionPlanViewSet(QualityMixin, TrackerViewSet):
+    """A lot's inspection plan, by the lot's id: read it before recording an inspection."""
+
+    roles = QUALITY
+    serializer_class = s.LotPlanSerializer
+
+    def get_queryset(self) -> QuerySet:
+        return Lot.objects.select_related(
+            "order_line__product", "order_line__order", "order_line__required_standard"
+        )
+
+    @extend_schema(responses=s.LotPlanSerializer)
+    def retrieve(self, request, pk=None):
+        """The next stage, the sampling plan per defect class and the criteria of the lot."""
+        lot = self.get_object()
+        plan = selectors.lot_plan(lot)
+        criteria = list(selectors.criteria_for(lot))
+        stages = set(lot.inspections.values_list("stage", flat=True))
+        return Response(
+            s.LotPlanSerializer(
+                {
+                    "lot": lot.pk,
+                    "lot_number": lot.lot_number,
+                    "next_stage": selectors.next_stage(stages),
+                    "supplier_state": plan.supplier_state,
+                    "severity": plan.severity,
+                    "level": plan.level,
+                    "code_letter": plan.code_letter,
+                    "sample_size": plan.sample_size,
+                    "hundred_percent": plan.hundred_percent,
+                    "classes": [
+                        {"defect_class": cls, **vars(class_plan)}
+                        for cls, class_plan in plan.classes.items()
+                    ],
+                    "criteria": [_plan_criterion(c, plan) for c in criteria],
+                }
+            ).data
+        )
+
+
+def _plan_criterion(criterion, plan) -> dict:
+    per_unit = criterion.basis == CriterionBasis.PER_UNIT
+    return {
+        "code": criterion.code,
+        "characteristic": criterion.characteristic,
+        "unit": criterion.unit,
+        "comparison": criterion.comparison,
+        "limit": criterion.limit,
+        "defect_class": criterion.defect_class,
+        "basis": criterion.basis,
+        "units": plan.units_for(criterion.defect_class) if per_unit else None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -251,3 +251,43 @@ def test_only_an_officer_decides_a_conflict(conflict):
     assert response.status_code == 403
     conflict.refresh_from_db()
     assert conflict.outcome == Outcome.CONFLICT
+
+
+# ---------------------------------------------------------------------------------------------
+# A lot's plan, read before recording
+
+
+def test_a_lots_plan_says_what_an_inspection_must_give(make_lot, officer):
+    lot = make_lot()
+    response = token_client(Role.INSPECTOR).get(f"/api/v1/inspection-plans/{lot.pk}/")
+    assert response.status_code == 200
+    plan = response.json()
+    assert plan["lot"] == lot.pk and plan["next_stage"] == "first"
+    assert (plan["severity"], plan["code_letter"], plan["sample_size"]) == ("normal", "J", N)
+    critical = next(c for c in plan["classes"] if c["defect_class"] == "critical")
+    assert (critical["accept"], critical["reject"]) == (1, 2)
+    assert {c["code"]: c["units"] for c in plan["criteria"]} == {
+        "filtration": N, "leakage": N, "resistance": N,
+    }  # fmt: skip
+    # What the plan says is what the recording accepts.
+    measurements = {c["code"]: ["97.5"] * c["units"] for c in plan["criteria"]}
+    measurements["leakage"] = ["4"] * N
+    measurements["resistance"] = ["1.1"] * N
+    recorded = token_client(Role.INSPECTOR).post(
+        "/api/v1/inspections/",
+        body(lot, stage=plan["next_stage"], measurements=measurements),
+        format="json",
+    )
+    assert recorded.status_code == 201
+    assert token_client(Role.INSPECTOR).get(f"/api/v1/inspection-plans/{lot.pk}/").json()[
+        "next_stage"
+    ] == "second"  # fmt: skip
+
+
+def test_a_lots_plan_is_for_quality_roles_and_known_lots(make_lot):
+    lot = make_lot()
+    assert token_client(Role.WAREHOUSE_CLERK).get(
+        f"/api/v1/inspection-plans/{lot.pk}/"
+    ).status_code == 403  # fmt: skip
+    assert APIClient().get(f"/api/v1/inspection-plans/{lot.pk}/").status_code == 401
+    assert token_client(Role.INSPECTOR).get("/api/v1/inspection-plans/999/").status_code == 404
