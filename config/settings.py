@@ -284,6 +284,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LotStatusEnum": "procurement.models.LotStatus",
         "WebhookEventEnum": "procurement.models.WebhookEvent",
+        # The quality side's vocabularies (several are all named `status` or `state`).
+        "ComplaintStatusEnum": "inspections.models.ComplaintStatus",
+        "ComplaintCategoryEnum": "inspections.models.ComplaintCategory",
+        "RecallStatusEnum": "inspections.models.RecallStatus",
+        "ReturnStatusEnum": "inspections.models.ReturnStatus",
+        "DeliveryStatusEnum": "inspections.models.DeliveryStatus",
+        "VerificationStatusEnum": "inspections.models.VerificationStatus",
+        "LevelStateEnum": "inspections.models.LevelState",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [

@@ -625,3 +625,33 @@ def _failed(notice: Notice, delivery: NoticeDelivery) -> FailedDelivery:
         last_error=delivery.last_error or "",
         permanent=bool(delivery.last_permanent),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# What the API's lists read (scoped here, like the pages' lists, so the two cannot disagree)
+
+
+def inspections_with_findings() -> QuerySet[Inspection]:
+    """Inspections with what their page shows joined in: the lot, the standard, who recorded,
+    the panel, the per-class and per-criterion results and the decisions. Six queries for a
+    page of any length."""
+    return Inspection.objects.select_related(
+        "lot", "standard", "recorded_by", "panel"
+    ).prefetch_related("classes", "results__criterion", "events__actor")
+
+
+def recalls_with_lots() -> QuerySet[Recall]:
+    """Recalls with their lots, coordinator and author joined in; for ministry roles only."""
+    return Recall.objects.select_related("coordinator", "created_by").prefetch_related("lots")
+
+
+def hospital_returns_for_user(user) -> QuerySet[HospitalReturn]:
+    """Hospital returns the user may see: all for ministry roles, their hospitals' for hospital
+    staff (scoped by `hospitals_for_user`, like notices and deliveries), newest first."""
+    return (
+        HospitalReturn.objects.filter(hospital__in=hospitals_for_user(user))
+        .select_related(
+            "hospital", "lot", "notice__recall", "notice__hospital", "shipped_by", "received_by"
+        )
+        .order_by("-shipped_at", "-pk")
+    )

@@ -1,0 +1,103 @@
+"""What the API shows of the quality side's objects (output serializers) and what its creates and
+actions accept (input serializers). Input serializers check only the shape of a request (types,
+required fields, known choices); the services check the rules and answer 400, 403 or 409.
+
+One module per subject; the views import everything from here."""
+
+from .common import IdRelatedField, ReasonOptionalSerializer, ReasonRequiredSerializer
+from .complaints import (
+    ComplaintCloseSerializer,
+    ComplaintEscalateSerializer,
+    ComplaintEventSerializer,
+    ComplaintReportSerializer,
+    ComplaintSerializer,
+)
+from .inspections import (
+    ClassPlanSerializer,
+    ClassResultSerializer,
+    ConflictDecisionSerializer,
+    CriterionResultSerializer,
+    InspectionEventSerializer,
+    InspectionRecordSerializer,
+    InspectionSerializer,
+    LotPlanSerializer,
+    PanelInputSerializer,
+    PanelResultSerializer,
+    PlanCriterionSerializer,
+    SamplingPlanSerializer,
+)
+from .notices import (
+    HospitalReturnSerializer,
+    NoticeDeliverySerializer,
+    NoticeLotSerializer,
+    NoticeReplyInputSerializer,
+    NoticeReplyLineSerializer,
+    NoticeReplySerializer,
+    NoticeReplyVersionSerializer,
+    NoticeSerializer,
+    ReplyLineInputSerializer,
+    ReturnReceiveSerializer,
+    ReturnShipSerializer,
+)
+from .quality import (
+    CertificateSerializer,
+    CertificateVerifySerializer,
+    SupplierLevelEventSerializer,
+    SupplierLevelSerializer,
+)
+from .recalls import (
+    EffectivenessSerializer,
+    FailedDeliverySerializer,
+    HospitalEffectivenessSerializer,
+    LotUnitsSerializer,
+    RecallCreateSerializer,
+    RecallEventSerializer,
+    RecallSerializer,
+    UnitsSerializer,
+)
+
+__all__ = [
+    "CertificateSerializer",
+    "CertificateVerifySerializer",
+    "ClassPlanSerializer",
+    "ClassResultSerializer",
+    "ComplaintCloseSerializer",
+    "ComplaintEscalateSerializer",
+    "ComplaintEventSerializer",
+    "ComplaintReportSerializer",
+    "ComplaintSerializer",
+    "ConflictDecisionSerializer",
+    "CriterionResultSerializer",
+    "EffectivenessSerializer",
+    "FailedDeliverySerializer",
+    "HospitalEffectivenessSerializer",
+    "HospitalReturnSerializer",
+    "IdRelatedField",
+    "InspectionEventSerializer",
+    "InspectionRecordSerializer",
+    "InspectionSerializer",
+    "LotPlanSerializer",
+    "LotUnitsSerializer",
+    "NoticeDeliverySerializer",
+    "NoticeLotSerializer",
+    "NoticeReplyInputSerializer",
+    "NoticeReplyLineSerializer",
+    "NoticeReplySerializer",
+    "NoticeReplyVersionSerializer",
+    "NoticeSerializer",
+    "PanelInputSerializer",
+    "PanelResultSerializer",
+    "PlanCriterionSerializer",
+    "ReasonOptionalSerializer",
+    "ReasonRequiredSerializer",
+    "RecallCreateSerializer",
+    "RecallEventSerializer",
+    "RecallSerializer",
+    "ReplyLineInputSerializer",
+    "ReturnReceiveSerializer",
+    "ReturnShipSerializer",
+    "SamplingPlanSerializer",
+    "SupplierLevelEventSerializer",
+    "SupplierLevelSerializer",
+    "UnitsSerializer",
+]
