@@ -264,7 +264,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per status vocabulary, however many fields use it.
-    "ENUM_NAME_OVERRIDES": {"LotStatusEnum": "procurement.models.LotStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "LotStatusEnum": "procurement.models.LotStatus",
+        "OrderStatusEnum": "procurement.models.OrderStatus",
+        "DistributionStatusEnum": "procurement.api.serializers.DistributionStatus",
+        "CreditClaimStatusEnum": "procurement.models.CreditClaimStatus",
+        "ReleaseBasisEnum": "procurement.models.ReleaseBasis",
+        "LocationKindEnum": "procurement.models.LocationKind",
+        "MovementKindEnum": "procurement.models.MovementKind",
+        "ProductCategoryEnum": "procurement.models.ProductCategory",
+    },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
