@@ -8,8 +8,14 @@ list filters by dates the same way. Filters name the objects they filter by thei
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django_filters.fields import DateRangeField
+from drf_spectacular.utils import extend_schema_field
 
 from .models import (
     CreditClaimStatus,
@@ -30,6 +36,43 @@ from .models import (
     Supplier,
     SupplierReturn,
 )
+
+# Ids are big integers: a number past what the column holds is refused (400) rather than sent
+# to the database, which would fail on it.
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(filters.NumberFilter):
+    """An object's id: a whole number from 1 up."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class DayRangeField(DateRangeField):
+    """Whole days as a range of moments in the site's time zone; a day too near the calendar's
+    ends to be a moment in UTC as well (the database compares in UTC) is refused, not sent."""
+
+    def compress(self, data_list):
+        value = super().compress(data_list)
+        for bound in (value.start, value.stop) if value else ():
+            if isinstance(bound, dt.datetime):
+                try:
+                    bound.astimezone(dt.UTC)
+                except OverflowError as exc:
+                    raise ValidationError("The date is out of range.", code="invalid") from exc
+        return value
+
+
+class DayRangeFilter(filters.DateFromToRangeFilter):
+    """`<name>_after` and `<name>_before`: whole days, both inclusive."""
+
+    field_class = DayRangeField
 
 
 class SupplierFilter(filters.FilterSet):
@@ -70,8 +113,8 @@ class HospitalFilter(filters.FilterSet):
 class PurchaseOrderFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=OrderStatus.choices)
     supplier = filters.ModelChoiceFilter(queryset=Supplier.objects.all())
-    created = filters.DateFromToRangeFilter(field_name="created_at")
-    placed = filters.DateFromToRangeFilter(field_name="placed_at")
+    created = DayRangeFilter(field_name="created_at")
+    placed = DayRangeFilter(field_name="placed_at")
 
     class Meta:
         model = PurchaseOrder
@@ -83,7 +126,7 @@ class ShipmentFilter(filters.FilterSet):
     supplier = filters.ModelChoiceFilter(
         field_name="order__supplier", queryset=Supplier.objects.all()
     )
-    received = filters.DateFromToRangeFilter(field_name="received_at")
+    received = DayRangeFilter(field_name="received_at")
 
     class Meta:
         model = Shipment
@@ -103,8 +146,8 @@ class LotFilter(filters.FilterSet):
         field_name="shipment__order", queryset=PurchaseOrder.objects.all()
     )
     shipment = filters.ModelChoiceFilter(queryset=Shipment.objects.all())
-    received = filters.DateFromToRangeFilter(field_name="received_at")
-    expires = filters.DateFromToRangeFilter(field_name="expires_on")
+    received = DayRangeFilter(field_name="received_at")
+    expires = DayRangeFilter(field_name="expires_on")
 
     class Meta:
         model = Lot
@@ -115,9 +158,9 @@ class DistributionFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Distribution.Status.choices)
     # Any hospital id is accepted: the list is already scoped to the user's hospitals, so another
     # hospital's id simply matches nothing (as the pages do), rather than telling it exists.
-    hospital = filters.NumberFilter(field_name="hospital_id")
-    lot = filters.NumberFilter(field_name="lot_id")
-    dispatched = filters.DateFromToRangeFilter(field_name="dispatched_at")
+    hospital = IdFilter(field_name="hospital_id")
+    lot = IdFilter(field_name="lot_id")
+    dispatched = DayRangeFilter(field_name="dispatched_at")
     discrepancy = filters.BooleanFilter(
         method="filter_discrepancy",
         label="Confirmed with a different count (true) or not (false)",
@@ -135,16 +178,16 @@ class DistributionFilter(filters.FilterSet):
 
 
 class StockMovementFilter(filters.FilterSet):
-    lot = filters.NumberFilter(field_name="lot_id")
+    lot = IdFilter(field_name="lot_id")
     kind = filters.MultipleChoiceFilter(choices=MovementKind.choices)
-    location = filters.NumberFilter(method="filter_location", label="Location id (either side)")
+    location = IdFilter(method="filter_location", label="Location id (either side)")
     location_kind = filters.ChoiceFilter(
         choices=LocationKind.choices,
         method="filter_location_kind",
         label="Location kind (either side)",
     )
-    hospital = filters.NumberFilter(method="filter_hospital", label="Hospital id (either side)")
-    at = filters.DateFromToRangeFilter(field_name="at")
+    hospital = IdFilter(method="filter_hospital", label="Hospital id (either side)")
+    at = DayRangeFilter(field_name="at")
 
     class Meta:
         model = StockMovement
@@ -164,11 +207,11 @@ class StockMovementFilter(filters.FilterSet):
 
 class SupplierReturnFilter(filters.FilterSet):
     claim_status = filters.ChoiceFilter(choices=CreditClaimStatus.choices)
-    lot = filters.NumberFilter(field_name="lot_id")
+    lot = IdFilter(field_name="lot_id")
     supplier = filters.ModelChoiceFilter(
         field_name="lot__shipment__order__supplier", queryset=Supplier.objects.all()
     )
-    created = filters.DateFromToRangeFilter(field_name="created_at")
+    created = DayRangeFilter(field_name="created_at")
 
     class Meta:
         model = SupplierReturn
