@@ -174,8 +174,9 @@ class LotSerializer(ReadOnlyModelSerializer):
     """A lot's row: its own fields and the ids of what it belongs to. Kept flat and free of
     per-row lookups: the lots list is the API's busiest."""
 
-    product = serializers.CharField(source="order_line.product.sku")
-    supplier = serializers.IntegerField(source="shipment.order.supplier_id")
+    # Annotated by `selectors.lots_for_list`, which every lot the API shows is read through.
+    product = serializers.CharField(source="product_sku")
+    supplier = serializers.IntegerField(source="supplier_pk")
     # Declared: the model field is not editable, and DRF would then leave out that it may be
     # blank (a lot not released yet).
     release_basis = serializers.ChoiceField(choices=ReleaseBasis.choices, allow_blank=True)
@@ -197,6 +198,30 @@ class LotSerializer(ReadOnlyModelSerializer):
             "product",
             "supplier",
         ]
+
+    def to_representation(self, lot: Lot) -> dict:
+        """The row built directly, at a fraction of the generic field-by-field cost (the lots
+        list is benchmarked at 100 rows a page). The declared fields still describe it in the
+        schema, and a test holds this row equal to what they would produce."""
+        return {
+            "id": lot.pk,
+            "lot_number": lot.lot_number,
+            "status": lot.status,
+            "release_basis": lot.release_basis,
+            "quantity_received": lot.quantity_received,
+            "manufactured_on": lot.manufactured_on.isoformat() if lot.manufactured_on else None,
+            "expires_on": lot.expires_on.isoformat() if lot.expires_on else None,
+            "received_at": _MOMENT.to_representation(lot.received_at),
+            "released_at": _MOMENT.to_representation(lot.released_at) if lot.released_at else None,
+            "shipment": lot.shipment_id,
+            "order_line": lot.order_line_id,
+            "product": lot.product_sku,
+            "supplier": lot.supplier_pk,
+        }
+
+
+# Formats a moment as every other DateTimeField of the API does (in the site's time zone).
+_MOMENT = serializers.DateTimeField()
 
 
 class LotEventSerializer(ReadOnlyModelSerializer):

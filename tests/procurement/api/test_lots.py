@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from procurement import services
+from procurement import selectors, services
+from procurement.api.serializers import LotSerializer
 from procurement.models import (
     LocationKind,
     Lot,
@@ -277,3 +278,17 @@ def test_lot_events_list_the_actions_newest_first(officer_client):
     events = officer_client.get(f"/api/v1/lots/{lot.pk}/events/").json()["results"]
     assert [e["to_status"] for e in events] == [LotStatus.ON_HOLD, LotStatus.QUARANTINED]
     assert events[0]["reason"] == "Complaint"
+
+
+@pytest.mark.parametrize("released", [False, True])
+def test_lot_row_built_directly_equals_what_its_declared_fields_give(released, officer):
+    made = factories.released_lot(actor=officer) if released else factories.received_lot()
+    if not released:
+        services.lot_correct_dates(
+            lot=made, actor=officer, manufactured_on=None, expires_on=None, reason="Unknown"
+        )
+    lot = selectors.lots_for_list().get(pk=made.pk)
+    serializer = LotSerializer()
+    generic = super(LotSerializer, serializer).to_representation(lot)
+    assert serializer.to_representation(lot) == generic
+    assert list(serializer.to_representation(lot)) == LotSerializer.Meta.fields
