@@ -224,3 +224,13 @@ def test_record_use_checks_shape_and_roles(delivery, staff):
     assert token_client(Role.WAREHOUSE_CLERK).post(url, {"quantity": 1}).status_code == 403
     officer_answer = token_client(Role.MINISTRY_OFFICER).post(url, {"quantity": 1})
     assert officer_answer.status_code == 200
+
+
+def test_a_retried_dispatch_with_the_same_idempotency_key_dispatches_once(lot, hospital):
+    client = token_client(Role.WAREHOUSE_CLERK)
+    body = {"lot": lot.pk, "hospital": hospital.pk, "quantity": 100}
+    first = client.post("/api/v1/distributions/", body, HTTP_IDEMPOTENCY_KEY="truck-7")
+    again = client.post("/api/v1/distributions/", body, HTTP_IDEMPOTENCY_KEY="truck-7")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Distribution.objects.count() == 1
