@@ -292,6 +292,13 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "inspections.models.DeliveryStatus",
         "VerificationStatusEnum": "inspections.models.VerificationStatus",
         "LevelStateEnum": "inspections.models.LevelState",
+        "OrderStatusEnum": "procurement.models.OrderStatus",
+        "DistributionStatusEnum": "procurement.api.serializers.DistributionStatus",
+        "CreditClaimStatusEnum": "procurement.models.CreditClaimStatus",
+        "ReleaseBasisEnum": "procurement.models.ReleaseBasis",
+        "LocationKindEnum": "procurement.models.LocationKind",
+        "MovementKindEnum": "procurement.models.MovementKind",
+        "ProductCategoryEnum": "procurement.models.ProductCategory",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [

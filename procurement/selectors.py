@@ -7,19 +7,25 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .models import (
     TERMINAL_LOCATION_KINDS,
+    CreditClaimEvent,
     Distribution,
     Hospital,
     LocationKind,
     Lot,
     LotStatus,
     MovementKind,
+    OrderEvent,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Shipment,
     StockBalance,
     StockMovement,
+    SupplierReturn,
     UserPreference,
 )
 from .roles import Role, has_role
@@ -249,3 +255,128 @@ def user_language(user) -> str | None:
         .values_list("language", flat=True)
         .first()
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The API's lists: each with what its serializer reads joined in, so a page of any size runs the
+# same few queries.
+
+
+def orders_with_lines() -> QuerySet[PurchaseOrder]:
+    """Purchase orders with their supplier and creator, and their lines (product, its claimed
+    standard for the intended-use check, the required standard) in one more query."""
+    lines = PurchaseOrderLine.objects.select_related(
+        "product__claimed_standard", "required_standard"
+    ).order_by("pk")
+    return PurchaseOrder.objects.select_related("supplier", "created_by").prefetch_related(
+        Prefetch("lines", queryset=lines)
+    )
+
+
+def order_events(order: PurchaseOrder) -> QuerySet[OrderEvent]:
+    """An order's status changes with who made them."""
+    return order.events.select_related("actor")
+
+
+def shipments_with_lots() -> QuerySet[Shipment]:
+    """Shipments with their order and receiver, and their lots in one more query."""
+    return Shipment.objects.select_related("order", "received_by").prefetch_related(
+        Prefetch("lots", queryset=lots_for_list().order_by("lot_number"))
+    )
+
+
+def lots_for_list() -> QuerySet[Lot]:
+    """Lots as their rows show them: one query per page, whatever its size, and one object per
+    row. The two values a row borrows from its order (the product's code and the supplier) are
+    annotated (`product_sku`, `supplier_pk`) rather than joined in as whole objects: building
+    five model instances a row is most of a page's cost."""
+    return Lot.objects.annotate(
+        product_sku=F("order_line__product__sku"),
+        supplier_pk=F("shipment__order__supplier_id"),
+    )
+
+
+@dataclass(frozen=True)
+class LocationUnits:
+    """Units of a lot at one location (a hospital's, or the warehouse or a sink)."""
+
+    kind: str
+    location: int
+    hospital: int | None
+    hospital_code: str
+    hospital_name: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class LotUnits:
+    """Where every unit of a lot is now, from the ledger's balances."""
+
+    lot: Lot
+    locations: list[LocationUnits]
+    by_kind: dict[str, int]
+
+    @property
+    def accounted(self) -> int:
+        """All units the balances hold: equals the quantity received when the ledger is right."""
+        return sum(self.by_kind.values())
+
+    @property
+    def held(self) -> int:
+        """Units still in the ministry's hands (warehouse, hospitals, returns in transit)."""
+        return sum(q for k, q in self.by_kind.items() if k not in TERMINAL_LOCATION_KINDS)
+
+
+def lot_units_by_location(lot: Lot) -> LotUnits:
+    """Where every unit of a lot is now: the units per location with a non-zero balance (each
+    hospital apart, the warehouse, returns in transit, and the sinks: returned to the supplier,
+    consumed, destroyed, lost) and the totals per location kind, every kind present.
+
+    One query on the balance table by lot (the (lot, location) unique index serves it), with the
+    location and its hospital joined in: its cost follows the number of places holding the lot,
+    never the number of movements or distributions behind them.
+    """
+    rows = (
+        StockBalance.objects.filter(lot_id=lot.pk)
+        .exclude(quantity=0)
+        .order_by("location_id")
+        .values_list(
+            "location__kind",
+            "location_id",
+            "location__hospital_id",
+            "location__hospital__code",
+            "location__hospital__name",
+            "quantity",
+        )
+    )
+    by_kind = dict.fromkeys(LocationKind.values, 0)
+    locations = []
+    for kind, location, hospital, code, name, quantity in rows:
+        by_kind[kind] += quantity
+        locations.append(LocationUnits(kind, location, hospital, code or "", name or "", quantity))
+    return LotUnits(lot=lot, locations=locations, by_kind=by_kind)
+
+
+def lot_units_at_hospital(lot: Lot, hospital: Hospital) -> int:
+    """What a hospital holds of a lot now."""
+    quantity = (
+        StockBalance.objects.filter(lot_id=lot.pk, location__hospital_id=hospital.pk)
+        .values_list("quantity", flat=True)
+        .first()
+    )
+    return quantity or 0
+
+
+def movements_for_list() -> QuerySet[StockMovement]:
+    """Ledger lines with their lot, both locations and the actor."""
+    return StockMovement.objects.select_related(
+        "lot", "from_location", "to_location", "actor"
+    ).order_by("-id")
+
+
+def supplier_returns_for_list() -> QuerySet[SupplierReturn]:
+    """Returns to suppliers with their lot, its supplier, the creator and the claim's events."""
+    events = CreditClaimEvent.objects.select_related("actor").order_by("at", "pk")
+    return SupplierReturn.objects.select_related(
+        "lot__shipment__order", "created_by"
+    ).prefetch_related(Prefetch("claim_events", queryset=events))
