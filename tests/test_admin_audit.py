@@ -16,11 +16,22 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inspections import demo
 from inspections.models import Certificate, VerificationStatus
 from procurement import services
-from procurement.models import Lot, LotStatus, OrderStatus, PurchaseOrder, Supplier
+from procurement.imports import import_job_create
+from procurement.models import (
+    ImportKind,
+    Lot,
+    LotStatus,
+    OrderStatus,
+    PurchaseOrder,
+    Supplier,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from tests import factories
 from tests.admin_helpers import admin_url
 
@@ -63,6 +74,8 @@ GUARDED_FIELDS = frozenset(
         "credit_amount",
         "attempt_count",
         "reminders_sent",
+        "error_count",  # an import job's rows with errors
+        "response_status",  # what a webhook receiver answered, or an idempotent first response
     }
 )
 # A field whose name says status or quantity must be in GUARDED_FIELDS (a new one is noticed).
@@ -116,8 +129,29 @@ def superuser_client(client, settings):
         issuer="Audit body",
         certificate_number="AUDIT-001",
     )
+    _integrations(officer)
     client.force_login(factories.UserFactory(username="root", is_superuser=True, is_staff=True))
     return client
+
+
+def _integrations(officer) -> None:
+    """What the story does not make either: an API token, a webhook subscription with a
+    delivery and an attempt, and a CSV import job (tasks run in-process, so it is previewed)."""
+    services.api_token_create(name="Audit system", role="inspector", actor=officer)
+    services.webhook_subscription_create(
+        name="Audit receiver",
+        url="https://receiver.example/hook",
+        events=["lot.status_changed"],
+        actor=officer,
+    )
+    lot = factories.received_lot(quantity=10)
+    # The hold publishes a delivery (sent after commit: never, inside a test's transaction).
+    services.lot_hold(lot=lot, actor=officer, reason="Audit: a delivery to look at")
+    delivery = WebhookDelivery.objects.get()
+    WebhookAttempt.objects.create(delivery=delivery, succeeded=False, response_status=500)
+    rows = "code,name,city,contact_email\nH-AUDIT,Audit,City,a@b.example\n"
+    upload = SimpleUploadedFile("hospitals.csv", rows.encode())
+    import_job_create(kind=ImportKind.HOSPITALS, upload=upload, actor=officer)
 
 
 def _line() -> services.OrderLineInput:
