@@ -10,7 +10,9 @@ from procurement.services import api_token_create
 from tests import factories
 
 
-def token_client(role: str, *, hospitals=(), name: str | None = None) -> APIClient:
+def token_client(
+    role: str, *, hospitals=(), name: str | None = None, contact_email: str = ""
+) -> APIClient:
     """An APIClient that sends `Authorization: Bearer <key>` of a new token for `role`.
     The client's `.token` is the ApiToken and `.user` the user it acts as."""
     issuer = factories.UserFactory(username="token-issuer", role=Role.MINISTRY_OFFICER)
@@ -18,6 +20,7 @@ def token_client(role: str, *, hospitals=(), name: str | None = None) -> APIClie
         name=name or f"{role} system {factories.UserFactory._meta.model.objects.count()}",
         role=role,
         hospitals=list(hospitals),
+        contact_email=contact_email,
         actor=issuer,
     )
     client = APIClient()

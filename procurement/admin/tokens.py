@@ -18,6 +18,11 @@ class ApiTokenCreateForm(forms.ModelForm):
     """Name, role, hospitals and expiry; validation ends by asking the service, so its refusals
     show on the form and nothing is created unless the whole form is right."""
 
+    contact_email = forms.EmailField(
+        required=False,
+        help_text="Who runs the integration. Needed for a ministry system that issues recalls: "
+        "the recall's coordinator is e-mailed about overdue answers.",
+    )
     hospitals = forms.ModelMultipleChoiceField(
         queryset=Hospital.objects.all(),
         required=False,
@@ -50,6 +55,7 @@ class ApiTokenCreateForm(forms.ModelForm):
                 role=data["role"],
                 hospitals=data.get("hospitals") or [],
                 expires_at=data.get("expires_at"),
+                contact_email=data.get("contact_email", ""),
                 actor=self.request.user,
             )
         except DomainError as error:
@@ -92,7 +98,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return RequestForm
 
     def get_fields(self, request, obj=None):
-        return self.fields if obj is not None else ["name", "role", "hospitals", "expires_at"]
+        if obj is None:
+            return ["name", "role", "contact_email", "hospitals", "expires_at"]
+        return self.fields
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else []

@@ -15,6 +15,8 @@ import secrets
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -38,11 +40,15 @@ def api_token_create(
     actor,
     hospitals: Sequence[Hospital] = (),
     expires_at: dt.datetime | None = None,
+    contact_email: str = "",
 ) -> tuple[ApiToken, str]:
     """Create a token and its user; returns the token and the key, which is never shown again.
 
     Only a ministry officer may create one. A hospital staff token needs at least one hospital;
     a ministry-level token may not have any (it would mean nothing and mislead the reader).
+    `contact_email` is the token user's address: who runs the integration. A ministry system
+    that issues recalls needs one, since a recall's coordinator (by default, who issues it) is
+    e-mailed about overdue answers.
     """
     require_role(actor, Role.MINISTRY_OFFICER, action="create an API token")
     name = (name or "").strip()
@@ -61,7 +67,9 @@ def api_token_create(
     key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     try:
         with transaction.atomic():
-            user = get_user_model().objects.create(username=f"api:{name}"[:150], is_active=True)
+            user = get_user_model().objects.create(
+                username=f"api:{name}"[:150], email=_check_email(contact_email), is_active=True
+            )
             user.set_unusable_password()
             user.save(update_fields=["password"])
             user.groups.add(role_group(Role(role)))
@@ -81,6 +89,16 @@ def api_token_create(
     except IntegrityError as error:
         raise InvalidInput(f"A token or user named {name!r} already exists.") from error
     return token, key
+
+
+def _check_email(address: str) -> str:
+    address = (address or "").strip()
+    if address:
+        try:
+            validate_email(address)
+        except ValidationError as error:
+            raise InvalidInput(f"{address!r} is not an e-mail address.") from error
+    return address
 
 
 def api_token_revoke(*, token: ApiToken, actor, reason: str) -> ApiToken:

@@ -25,8 +25,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--by", required=True, help="Username of the ministry officer.")
         parser.add_argument("--days", type=int, help="Expires after this many days.")
+        parser.add_argument("--email", default="", help="Who runs the integration.")
 
-    def handle(self, *args, name, role, hospital, by, days, **options) -> None:
+    def handle(self, *args, name, role, hospital, by, days, email, **options) -> None:
         actor = get_user_model().objects.filter(username=by).first()
         if actor is None:
             raise CommandError(f"No user named {by!r}.")
@@ -37,7 +38,12 @@ class Command(BaseCommand):
         expires_at = timezone.now() + dt.timedelta(days=days) if days else None
         try:
             token, key = services.api_token_create(
-                name=name, role=role, hospitals=hospitals, expires_at=expires_at, actor=actor
+                name=name,
+                role=role,
+                hospitals=hospitals,
+                expires_at=expires_at,
+                contact_email=email,
+                actor=actor,
             )
         except DomainError as error:
             raise CommandError(error.message) from error

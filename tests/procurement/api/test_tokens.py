@@ -116,3 +116,15 @@ def test_many_wrong_keys_from_one_address_are_throttled(settings):
     statuses = [client.get("/api/v1/suppliers/").status_code for _ in range(5)]
     assert statuses[:3] == [401, 401, 401]
     assert statuses[-1] == 429
+
+
+def test_token_user_gets_the_contact_email_and_a_bad_one_is_refused(officer):
+    token, _key = api_token_create(
+        name="Ministry system",
+        role=Role.MINISTRY_OFFICER,
+        actor=officer,
+        contact_email="quality@ministry.example",
+    )
+    assert token.user.email == "quality@ministry.example"
+    with pytest.raises(InvalidInput, match="not an e-mail address"):
+        api_token_create(name="x", role=Role.INSPECTOR, actor=officer, contact_email="nope")
