@@ -134,6 +134,8 @@ class ShipmentFilter(filters.FilterSet):
 
 
 class LotFilter(filters.FilterSet):
+    # What a person reads off a carton: matched whole, in any case.
+    lot_number = filters.CharFilter(lookup_expr="iexact", max_length=60)
     status = filters.MultipleChoiceFilter(choices=LotStatus.choices)
     release_basis = filters.ChoiceFilter(choices=ReleaseBasis.choices)
     supplier = filters.ModelChoiceFilter(
@@ -151,7 +153,15 @@ class LotFilter(filters.FilterSet):
 
     class Meta:
         model = Lot
-        fields = ["status", "release_basis", "supplier", "product", "order", "shipment"]
+        fields = [
+            "lot_number",
+            "status",
+            "release_basis",
+            "supplier",
+            "product",
+            "order",
+            "shipment",
+        ]
 
 
 class DistributionFilter(filters.FilterSet):

@@ -292,3 +292,10 @@ def test_lot_row_built_directly_equals_what_its_declared_fields_give(released, o
     generic = super(LotSerializer, serializer).to_representation(lot)
     assert serializer.to_representation(lot) == generic
     assert list(serializer.to_representation(lot)) == LotSerializer.Meta.fields
+
+
+def test_lots_are_found_by_their_number_in_any_case(officer_client, officer):
+    wanted = factories.received_lot(lot_number="KN95-A")
+    factories.received_lot(lot_number="KN95-AB")
+    rows = officer_client.get("/api/v1/lots/", {"lot_number": "kn95-a"}).json()["results"]
+    assert [row["id"] for row in rows] == [wanted.pk]
