@@ -2,7 +2,7 @@
 invalid) signed in as a ministry officer, and the checks that matter for a contract: no server
 error, only documented status codes and content types, and bodies that match the schema.
 
-The number of cases per operation is bounded (SCHEMATHESIS_MAX_EXAMPLES, default 5) so the
+The number of cases per operation is bounded (SCHEMATHESIS_MAX_EXAMPLES, default 3) so the
 regular suite stays quick; issue 8's security run raises it.
 """
 
@@ -26,7 +26,7 @@ from procurement.models import Role
 from tests import factories
 from tests.api_helpers import token_client
 
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
