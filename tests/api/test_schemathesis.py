@@ -12,6 +12,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import (
@@ -36,7 +38,19 @@ CHECKS = [
 
 
 @pytest.fixture
-def officer_key(db):
+def _keep_the_test_connection():
+    """Calls go through the real WSGI handler, whose request signals close the database
+    connection: the test's own, inside its transaction. Django's test client disconnects them
+    for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def officer_key(db, _keep_the_test_connection):
     """Some data for the reads to find, and an officer's token to sign the requests with."""
     officer = factories.officer("schema-officer")
     factories.released_lot(actor=officer)
