@@ -392,6 +392,10 @@ def hospital_return_ship(
         )
     reference = (reference or "").strip()
     with transaction.atomic():
+        # The notice before the lot, in `notice_reply`'s order (recall -> notice -> lots): the
+        # return row's foreign key waits for a reply that holds the notice, and that reply waits
+        # for the lot; locked the other way round, a reply and a shipment deadlock.
+        Notice.objects.select_for_update().get(pk=notice.pk)
         movement = procurement.return_ship(
             lot=lot,
             hospital=notice.hospital,

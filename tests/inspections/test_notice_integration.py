@@ -48,6 +48,7 @@ from inspections.models import (
 from procurement import services as procurement
 from tests import factories
 from tests.conftest import require_service
+from tests.faults.checks import assert_clean_after_fault
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -437,6 +438,19 @@ def assert_duplicates_share_one_identity(recall: Recall, smtp: SmtpSink, receive
         assert dict(keys) == webhook_notices
 
 
+def assert_clean_after_recovery(recall: Recall, smtp: SmtpSink, receiver=None) -> None:
+    """The after-checks every fault test ends with (tests/faults/checks.py): nothing
+    half-written, the ledger clean, every notice delivered once per key."""
+    assert_clean_after_fault(
+        recall,
+        emails=[(message["reference"], message["message_id"]) for message in smtp.messages],
+        webhooks=[(request["reference"], request["key"]) for request in receiver.requests]
+        if receiver is not None
+        else [],
+        message_id_domain=MESSAGE_ID_DOMAIN,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Cases
 
@@ -468,6 +482,7 @@ def test_a_recall_to_fifty_hospitals_reaches_every_one_by_email_and_signed_webho
     assert all(request["verified"] for request in receiver.requests)
     assert_duplicates_share_one_identity(recall, smtp, receiver)
     assert not NoticeAttempt.objects.filter(succeeded=False).exists()
+    assert_clean_after_recovery(recall, smtp, receiver)
 
 
 def test_a_broker_outage_while_the_recall_is_issued_delays_the_notices_but_loses_none(
@@ -501,6 +516,7 @@ def test_a_broker_outage_while_the_recall_is_issued_delays_the_notices_but_loses
     assert worker.poll() is None  # the same worker, reconnected
     assert len(smtp.messages) == 20 and len(receiver.requests) == 5
     assert_duplicates_share_one_identity(recall, smtp, receiver)
+    assert_clean_after_recovery(recall, smtp, receiver)
 
 
 def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing_and_duplicates_keep_one_identity(
@@ -559,6 +575,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing_and_duplicates_k
     stuck.refresh_from_db()
     assert stuck.attempt_count == 1  # the killed worker never recorded its try
     assert [attempt.succeeded for attempt in stuck.attempts.all()] == [True]
+    assert_clean_after_recovery(recall, smtp, receiver)
 
 
 def test_a_mail_server_that_is_down_gets_every_notice_once_it_is_back(
@@ -612,3 +629,4 @@ def test_a_mail_server_that_is_down_gets_every_notice_once_it_is_back(
     assert_duplicates_share_one_identity(recall, smtp, None)
     for delivery in NoticeDelivery.objects.filter(notice__recall=recall):
         assert [attempt.succeeded for attempt in delivery.attempts.all()] == [False, True]
+    assert_clean_after_recovery(recall, smtp)
