@@ -15,6 +15,7 @@ from functools import wraps
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -132,6 +133,31 @@ def asks_first(
         return action
 
     return decorator
+
+
+class RefusalShownOnForm:
+    """For a change form whose save calls a service: a refusal (`DomainError`) rolls the save
+    back and shows the same form again, with the input as typed and the service's reason as the
+    form's error, instead of a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            # The transaction is rolled back; show the form again with the input and the reason.
+            request._procurement_refusal = exc.message
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_procurement_refusal", None)
+        if refusal is None:
+            return form
+
+        def clean(self):
+            raise ValidationError(refusal)
+
+        return type(form.__name__, (form,), {"clean": clean})
 
 
 class SavesOnlyEditedFields:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
 from .. import admin_forms, services
-from ..errors import DomainError
 from ..models import (
     IntendedUse,
     OrderEvent,
@@ -17,6 +15,7 @@ from ..models import (
     PurchaseOrderLine,
 )
 from .common import (
+    RefusalShownOnForm,
     SavesOnlyEditedFields,
     ViewOnlyAdmin,
     ViewOnlyInline,
@@ -87,7 +86,7 @@ class OrderEventInline(ViewOnlyInline):
 
 @admin.register(PurchaseOrder)
 class PurchaseOrderAdmin(
-    HistoryAdminMixin, CsvExportMixin, SavesOnlyEditedFields, admin.ModelAdmin
+    HistoryAdminMixin, CsvExportMixin, RefusalShownOnForm, SavesOnlyEditedFields, admin.ModelAdmin
 ):
     """Drafts are created through `order_create`; status changes only by the actions."""
 
@@ -155,25 +154,6 @@ class PurchaseOrderAdmin(
         return actions
 
     # A new order and its lines are written by `order_create`, not by the model form.
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as exc:
-            # The transaction is rolled back; show the form again with the input and the reason.
-            request._procurement_refusal = exc.message
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        refusal = getattr(request, "_procurement_refusal", None)
-        if refusal is None:
-            return form
-
-        def clean(self):
-            raise ValidationError(refusal)
-
-        return type(form.__name__, (form,), {"clean": clean})
 
     def construct_change_message(self, request, form, formsets, add=False):
         if add:

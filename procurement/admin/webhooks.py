@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from .. import services
-from ..errors import DomainError
 from ..models import (
     Role,
     WebhookAttempt,
@@ -20,7 +18,7 @@ from ..models import (
 )
 from ..roles import has_role
 from ..services.webhooks import SECRET_MIN_LENGTH, secret_masked
-from .common import ViewOnlyAdmin, ViewOnlyInline, run_each
+from .common import RefusalShownOnForm, ViewOnlyAdmin, ViewOnlyInline, run_each
 
 # ---------------------------------------------------------------------------------------------
 # Subscriptions
@@ -57,7 +55,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(RefusalShownOnForm, admin.ModelAdmin):
     form = WebhookSubscriptionForm
     list_display = ["name", "url", "event_list", "is_active", "masked_secret", "created_at"]
     list_filter = ["is_active"]
@@ -89,25 +87,6 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     @admin.display(description="secret")
     def masked_secret(self, subscription: WebhookSubscription) -> str:
         return secret_masked(subscription.secret)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as exc:
-            # The transaction is rolled back; show the form again with the input and the reason.
-            request._procurement_refusal = exc.message
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        refusal = getattr(request, "_procurement_refusal", None)
-        if refusal is None:
-            return form
-
-        def clean(self):
-            raise ValidationError(refusal)
-
-        return type(form.__name__, (form,), {"clean": clean})
 
     def save_model(self, request, obj, form, change) -> None:
         data = form.cleaned_data
