@@ -8,12 +8,33 @@ import socket
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.operations.special import RunPython
 from django.utils import translation
 
 from procurement.models import Role
 from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def rerun_data_migrations() -> None:
+    """Run the project's data migrations (roles and their permissions, locations, the seed
+    standards) again, each with the models as of its migration, as `migrate` ran them. They only
+    add what is missing. A transactional test (a live server, gunicorn) starts from tables an
+    earlier one flushed, without them. (Serialized rollback would restore them too, but collides
+    with the content types an earlier transactional test's flush re-creates.)"""
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    for migration, _backwards in plan:
+        if migration.app_label not in ("procurement", "inspections"):
+            continue
+        steps = [op for op in migration.operations if isinstance(op, RunPython)]
+        if steps:
+            state = executor.loader.project_state((migration.app_label, migration.name))
+            with connection.schema_editor() as editor:
+                for step in steps:
+                    step.code(state.apps, editor)
 
 
 def _port_open(host: str, port: int) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from tests.conftest import require_service
+from tests.conftest import require_service, rerun_data_migrations
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -130,6 +130,14 @@ def _open_page(request: pytest.FixtureRequest, browser, live_server, options: di
 
     request.addfinalizer(save_screenshot_and_close)
     return page
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """Browser tests run on a live server, so on committed data that a flush between tests
+    empties, roles' permissions and seed standards included: put them back first."""
+    request.getfixturevalue("transactional_db")
+    rerun_data_migrations()
 
 
 @pytest.fixture

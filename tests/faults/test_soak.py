@@ -37,9 +37,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.operations.special import RunPython
 from django.test import Client
 
 from inspections import demo
@@ -47,7 +44,7 @@ from inspections.models import Notice
 from procurement import services
 from procurement.models import Distribution, Lot, Role
 from tests import factories
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, rerun_data_migrations
 from tests.inspections.test_notice_integration import (
     _test_database_url,
     free_port,
@@ -244,28 +241,10 @@ def _officers() -> list[User]:
     return users
 
 
-def _data_migrations_again() -> None:
-    """Run the project's data migrations (roles and their permissions, locations, the seed
-    standards) again, each with the models as of its migration, as `migrate` ran them. They only
-    add what is missing. (Serialized rollback would restore them too, but collides with the
-    content types an earlier transactional test's flush re-creates.)"""
-    executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
-    for migration, _backwards in plan:
-        if migration.app_label not in ("procurement", "inspections"):
-            continue
-        steps = [op for op in migration.operations if isinstance(op, RunPython)]
-        if steps:
-            state = executor.loader.project_state((migration.app_label, migration.name))
-            with connection.schema_editor() as editor:
-                for step in steps:
-                    step.code(state.apps, editor)
-
-
 @pytest.fixture
 def demo_story(postgres_only):
     """The demo story, committed, with the simulated users' sessions and tokens."""
-    _data_migrations_again()
+    rerun_data_migrations()
     demo.load_demo(force=True)
     return _hospital_staff() + _officers()
 
