@@ -95,6 +95,7 @@ SCHEMATHESIS_ROLES ?= ministry officer,inspector,hospital staff
 security: setup
 	@SCHEMATHESIS_MAX_EXAMPLES=$(SCHEMATHESIS_MAX_EXAMPLES) SCHEMATHESIS_ROLES="$(SCHEMATHESIS_ROLES)" \
 	  $(BIN)/pytest $(PYTEST_ARGS) tests/test_security_settings.py tests/test_permission_matrix.py \
+	    tests/test_security_uploads.py tests/test_security_rate_limits.py \
 	    tests/test_login_rate_limit.py tests/procurement/api/test_tokens.py \
 	    tests/api/test_schemathesis.py; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no security tests" >&2; fi; \
