@@ -3,7 +3,7 @@ invalid) signed in with an API token, and the checks that matter for a contract:
 error, only documented status codes and content types, and bodies that match the schema.
 
 The regular suite signs in as a ministry officer with a few cases per operation
-(SCHEMATHESIS_MAX_EXAMPLES, default 5). `make security` raises the cases to 50 and runs the
+(SCHEMATHESIS_MAX_EXAMPLES, default 3). `make security` raises the cases to 50 and runs the
 whole API also as an inspector and as a hospital's staff (SCHEMATHESIS_ROLES, comma-separated
 role names), whose refusals (403, 404) must be as well-formed as the officer's answers.
 """
@@ -14,6 +14,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import (
@@ -29,7 +31,7 @@ from procurement.models import Role
 from tests import factories
 from tests.api_helpers import token_client
 
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
 TOKEN_ROLES = [
     role.strip()
     for role in os.environ.get("SCHEMATHESIS_ROLES", Role.MINISTRY_OFFICER).split(",")
@@ -43,8 +45,20 @@ CHECKS = [
 ]
 
 
+@pytest.fixture
+def _keep_the_test_connection():
+    """Calls go through the real WSGI handler, whose request signals close the database
+    connection: the test's own, inside its transaction. Django's test client disconnects them
+    for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(params=TOKEN_ROLES, ids=lambda role: role.replace(" ", "-"))
-def api_key(request, db):
+def api_key(request, db, _keep_the_test_connection):
     """Some data for the reads to find (a delivery at the hospital a hospital token is bound
     to), and a token of the role to sign the requests with."""
     role = request.param
