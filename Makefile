@@ -4,6 +4,7 @@
 #   make test          the whole test suite (extra pytest arguments: PYTEST_ARGS="-k ledger -x")
 #   make test-browser  only the browser tests (Playwright driving /usr/bin/chromium)
 #   make lint          ruff check, ruff format --check, no missing migrations
+#   make security      security tests; schemathesis with 50 cases per operation, three roles
 #   make format        let ruff fix what it can and reformat
 #   make worker/beat   Celery worker / scheduler (need CELERY_BROKER_URL)
 #   make check-ledger  does every lot's stock add up?
@@ -16,7 +17,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo migrate test test-browser lint format worker beat check-ledger translations
+.PHONY: help setup demo migrate test test-browser lint format security worker beat check-ledger translations
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -85,6 +86,20 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+
+# The security run: check --deploy, headers and CSP, the permission matrix, rate limits, and
+# Schemathesis over the whole API with more cases (SCHEMATHESIS_MAX_EXAMPLES, 50 here) signed in
+# as a ministry officer, an inspector and a hospital's staff. Long: tens of minutes.
+SCHEMATHESIS_MAX_EXAMPLES ?= 50
+SCHEMATHESIS_ROLES ?= ministry officer,inspector,hospital staff
+security: setup
+	@SCHEMATHESIS_MAX_EXAMPLES=$(SCHEMATHESIS_MAX_EXAMPLES) SCHEMATHESIS_ROLES="$(SCHEMATHESIS_ROLES)" \
+	  $(BIN)/pytest $(PYTEST_ARGS) tests/test_security_settings.py tests/test_permission_matrix.py \
+	    tests/test_security_uploads.py tests/test_security_rate_limits.py \
+	    tests/test_login_rate_limit.py tests/procurement/api/test_tokens.py \
+	    tests/api/test_schemathesis.py; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no security tests" >&2; fi; \
+	exit $$rc
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -9,6 +9,7 @@ off a missing SECRET_KEY or ALLOWED_HOSTS stops start-up with a message saying w
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -58,12 +59,15 @@ INSTALLED_APPS = [
     # Field-level history of the objects people edit (the admin's History page); domain events
     # stay the record of status changes, written by the services.
     "simple_history",
+    # Content-Security-Policy header (CONTENT_SECURITY_POLICY below) and its nonces.
+    "csp",
     "procurement",
     "inspections",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -92,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -324,18 +329,49 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # its requests. Serving with several processes needs CACHE_URL, as the README says.
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
+# --- Security -------------------------------------------------------------------------------
+# HTTPS=true says the site is reached over HTTPS only (TLS at a proxy in front of gunicorn, or at
+# gunicorn itself): plain HTTP is then redirected and browsers are told (HSTS) never to use it
+# again. It is off by default because the embedded default (`make demo`), the Compose stack and
+# the test suite speak plain HTTP; a production deployment sets it (README, "Configuration").
+HTTPS = env.bool("HTTPS", default=False)
 SESSION_COOKIE_HTTPONLY = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+# Cookies go only over HTTPS whenever DEBUG is off, even without HTTPS=true: a forgotten switch
+# then breaks sign-in over plain HTTP (visible at once) instead of leaking the session.
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS or not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS or not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+# A year, as `check --deploy` expects; 0 turns HSTS off. Subdomains and preload only take effect
+# with a max-age above 0; submitting the domain to the preload list is a separate manual step.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Behind a TLS-terminating proxy the request reaching gunicorn is plain HTTP; the proxy says
+# what the client used in X-Forwarded-Proto. Trusting that header without such a proxy would let
+# any client claim HTTPS, so it is trusted only when the proxy is declared (by default: HTTPS).
+if env.bool("BEHIND_TLS_PROXY", default=HTTPS):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-    # Take effect only once SECURE_HSTS_SECONDS > 0; preloading itself is a separate manual step.
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): everything the pages load comes from this site. No
+# inline script, no inline style attribute; the few <style>/<script> elements a page needs
+# carry the request's nonce (`request.csp_nonce`). Pages that need more (the API docs' Swagger
+# UI) widen it for themselves with django-csp's decorators.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -605,7 +605,7 @@ def filtration_readings(n: int, *, seed: str) -> list[str]:
     """`n` filtration efficiencies in %, one decimal, in sample order: a share `FAULTY_SHARE` of
     the units (at seeded positions) has a faulty membrane, the rest filter as they should.
     Deterministic: the same seed gives the same readings on every run."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - made-up demo figures, reproducible on purpose
     faulty = set(rng.sample(range(n), round(n * FAULTY_SHARE)))
     readings = []
     for position in range(n):

@@ -110,7 +110,8 @@ class DemoRefused(Exception):
 # ---------------------------------------------------------------------------------------------
 # The figures of the story
 
-DEMO_PASSWORD = "demo-pass-2020"
+# Published in the README on purpose: load_demo refuses unless DEBUG is on (or --force).
+DEMO_PASSWORD = "demo-pass-2020"  # noqa: S105 - the demo's documented password, not a secret
 # Demo users carry this e-mail domain; --reset deletes only users that have it, so an existing
 # account that happens to be called "admin" is never removed.
 DEMO_EMAIL_DOMAIN = "demo.ministry.example"
@@ -153,9 +154,11 @@ RAPID_LOT_SIZE = 30_000
 SHELF_LIFE = dt.timedelta(days=3 * 365)
 MADE_AGO = dt.timedelta(days=40)
 
-assert PER_HOSPITAL * HOSPITAL_COUNT == DISTRIBUTED
-assert LOT_SIZE * len(LOT_NUMBERS) == TOTAL_ORDERED
-assert LOT_SIZE * RELEASED_LOT_COUNT >= DISTRIBUTED
+# The figures above must agree with each other; checked when this file is edited and imported
+# (python -O would skip them, but these are constants: nothing changes them at run time).
+assert PER_HOSPITAL * HOSPITAL_COUNT == DISTRIBUTED  # noqa: S101
+assert LOT_SIZE * len(LOT_NUMBERS) == TOTAL_ORDERED  # noqa: S101
+assert LOT_SIZE * RELEASED_LOT_COUNT >= DISTRIBUTED  # noqa: S101
 
 
 @dataclass(frozen=True)
@@ -267,7 +270,7 @@ HOSPITALS = (
     HospitalSpec("Ziekenhuis Tjongerzijl", "Tjongerzijl", "Noordmarken"),
     HospitalSpec("Wadden Zorggroep", "Harlewier", "Noordmarken"),
 )
-assert len(HOSPITALS) == HOSPITAL_COUNT
+assert len(HOSPITALS) == HOSPITAL_COUNT  # noqa: S101 - constants agree (see above)
 
 
 def hospital_code(number: int) -> str:

@@ -28,12 +28,8 @@ PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "tracker.ministry.example",
-    "SECURE_SSL_REDIRECT": "true",
-    "SECURE_HSTS_SECONDS": "31536000",
+    "HTTPS": "true",
 }
-
-# What `check --deploy` still reports under PRODUCTION_ENV. settings.py has no way to set these
-# two; adding them there (see test_check_deploy_is_clean_under_production_settings) empties this.
 
 _NO_DOTENV = "import environ\nenviron.Env.read_env = lambda *args, **kwargs: None\n"
 _DUMP = """
@@ -159,7 +155,9 @@ def test_without_debug_cookies_are_secure_and_static_files_are_hashed():
     assert values["ALLOWED_HOSTS"] == ["a.example", "b.example"]
     assert values["SESSION_COOKIE_SECURE"] is True
     assert values["CSRF_COOKIE_SECURE"] is True
-    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    # X-Forwarded-Proto is trusted only behind a declared TLS proxy (HTTPS=true or
+    # BEHIND_TLS_PROXY=true): tests/test_security_settings.py.
+    assert values["SECURE_PROXY_SSL_HEADER"] is None
     assert values["STATICFILES_BACKEND"] == (
         "whitenoise.storage.CompressedManifestStaticFilesStorage"
     )

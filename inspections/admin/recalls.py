@@ -122,7 +122,7 @@ def _delivery_line(delivery) -> str:
     attempts = f"{delivery.attempt_count} attempt{'s' if delivery.attempt_count != 1 else ''}"
     if delivery.status == DeliveryStatus.FAILED:
         return format_html(
-            '<strong style="color: var(--error-fg)">{}: FAILED for good after {}: {}</strong>',
+            '<strong class="admin-alert">{}: FAILED for good after {}: {}</strong>',
             channel,
             attempts,
             delivery.last_error or "no error recorded",
@@ -266,14 +266,14 @@ class RecallAdmin(HistoryAdminMixin, CsvExportMixin, RoleAccess, ActionsByRole, 
     def overdue(self, recall: Recall) -> str:
         count = recall.figures.hospitals_overdue
         if count:
-            return format_html('<strong style="color: var(--error-fg)">{}</strong>', count)
+            return format_html('<strong class="admin-alert">{}</strong>', count)
         return "0"
 
     @admin.display(description="unaccounted")
     def unaccounted(self, recall: Recall) -> str:
         count = recall.figures.units.unaccounted
         if count:
-            return format_html('<strong style="color: var(--error-fg)">{}</strong>', f"{count:,}")
+            return format_html('<strong class="admin-alert">{}</strong>', f"{count:,}")
         return "0"
 
     @admin.display(description="prepared from")

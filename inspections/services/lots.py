@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from procurement import services as procurement
@@ -104,22 +105,30 @@ def inspection_record(*, data: InspectionInput, actor) -> Inspection:
     """
     require_role(actor, Role.INSPECTOR, Role.MINISTRY_OFFICER, action="record inspections")
     _check_header(data)
-    with transaction.atomic():
-        lot = Lot.objects.select_for_update(of=("self",)).select_related(
-            "order_line__product", "order_line__order", "order_line__required_standard"
-        ).get(pk=data.lot.pk)  # fmt: skip
-        _check_stage(lot, data.stage)
-        plan = selectors.lot_plan(lot)
-        findings = _findings(lot, plan, data)
-        inspection = _save_inspection(lot, plan, data, findings, actor)
-        _decide(inspection, lot, actor)
-        if inspection.is_original:
-            _level_record(inspection, lot, actor)
-        procurement.webhook_publish(
-            event=WebhookEvent.INSPECTION_RECORDED,
-            payload=lambda: webhook_payloads.inspection_recorded_payload(inspection),
-            key=f"inspection:{inspection.pk}",
-        )
+    stored: list[FieldFile] = []
+    try:
+        with transaction.atomic():
+            lot = Lot.objects.select_for_update(of=("self",)).select_related(
+                "order_line__product", "order_line__order", "order_line__required_standard"
+            ).get(pk=data.lot.pk)  # fmt: skip
+            _check_stage(lot, data.stage)
+            plan = selectors.lot_plan(lot)
+            findings = _findings(lot, plan, data)
+            inspection = _save_inspection(lot, plan, data, findings, actor, stored=stored)
+            _decide(inspection, lot, actor)
+            if inspection.is_original:
+                _level_record(inspection, lot, actor)
+            procurement.webhook_publish(
+                event=WebhookEvent.INSPECTION_RECORDED,
+                payload=lambda: webhook_payloads.inspection_recorded_payload(inspection),
+                key=f"inspection:{inspection.pk}",
+            )
+    except BaseException:
+        # The lab report was written to storage inside the transaction; rolled back, no row
+        # names it, so it would stay under MEDIA_ROOT as an orphan nobody can reach.
+        for file in stored:
+            file.delete(save=False)
+        raise
     return inspection
 
 
@@ -219,7 +228,7 @@ def _decimal(value: object, label: str) -> Decimal:
     return number
 
 
-def _save_inspection(lot, plan, data, findings, actor) -> Inspection:
+def _save_inspection(lot, plan, data, findings, actor, *, stored: list[FieldFile]) -> Inspection:
     class_rows, verdict, in_gap = _judge_classes(plan, findings)
     inspection = Inspection(
         lot=lot,
@@ -242,6 +251,11 @@ def _save_inspection(lot, plan, data, findings, actor) -> Inspection:
     if data.report_file is not None:
         inspection.report_file = data.report_file
     inspection.full_clean(exclude=["lot", "standard", "recorded_by"])
+    if data.report_file is not None:
+        # Written before the row (not by its save()) so that the caller knows the stored name
+        # and can delete the file should the transaction roll back.
+        inspection.report_file.save(data.report_file.name, data.report_file, save=False)
+        stored.append(inspection.report_file)
     inspection.save()
     for row in class_rows:
         row.inspection = inspection

@@ -202,8 +202,10 @@ def _send_webhook(notice: Notice) -> None:
     hospital = notice.hospital
     if not hospital.webhook_secret:
         raise PermanentFailure(f"{hospital.code} has a webhook URL but no secret to sign with")
+    if not webhooks.is_web_url(hospital.webhook_url):
+        raise PermanentFailure(f"{hospital.code}'s webhook URL is not http:// or https://")
     body = json.dumps(notice_payload(notice), sort_keys=True).encode()
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked just above
         hospital.webhook_url,
         data=body,
         method="POST",
@@ -215,7 +217,7 @@ def _send_webhook(notice: Notice) -> None:
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
             response.read(1024)
     except urllib.error.HTTPError as error:
         # 4xx: the receiver will not take it as it is (408 and 429 mean "later").

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
 from rest_framework import mixins, serializers, viewsets
 
 from . import idempotency
@@ -58,7 +59,7 @@ class TrackerModelSerializer(serializers.ModelSerializer):
                 source = field.source or name  # not bound yet: source is set only if given
                 try:
                     model_field = model._meta.get_field(source)
-                except Exception:  # a related path or a computed value: not a model field
+                except FieldDoesNotExist:  # a related path or a computed value
                     continue
                 if getattr(model_field, "blank", False):
                     field.allow_blank = True

@@ -54,6 +54,7 @@ import json
 import logging
 import secrets
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
@@ -98,6 +99,12 @@ Payload = dict | Callable[[], dict]
 
 class PermanentFailure(Exception):
     """A failure no retry can mend: recorded, the delivery failed for good."""
+
+
+def is_web_url(url: str) -> bool:
+    """True for an http:// or https:// URL. urllib also opens file: and ftp: URLs; a receiver's
+    address must be neither (a hospital's webhook URL is a URLField, which admits ftp://)."""
+    return urllib.parse.urlsplit(url).scheme.lower() in ("http", "https")
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -279,8 +286,10 @@ def _post(delivery: WebhookDelivery) -> int:
     subscription = delivery.subscription
     if not subscription.is_active:
         raise PermanentFailure("the subscription was deactivated")
+    if not is_web_url(subscription.url):
+        raise PermanentFailure("the subscription's URL is not an http:// or https:// URL")
     body = webhook_body(delivery)
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked just above
         subscription.url,
         data=body,
         method="POST",

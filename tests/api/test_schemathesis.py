@@ -1,9 +1,11 @@
 """Schemathesis against the live schema: for every operation, generated requests (valid and
-invalid) signed in as a ministry officer, and the checks that matter for a contract: no server
+invalid) signed in with an API token, and the checks that matter for a contract: no server
 error, only documented status codes and content types, and bodies that match the schema.
 
-The number of cases per operation is bounded (SCHEMATHESIS_MAX_EXAMPLES, default 3) so the
-regular suite stays quick; issue 8's security run raises it.
+The regular suite signs in as a ministry officer with a few cases per operation
+(SCHEMATHESIS_MAX_EXAMPLES, default 3). `make security` raises the cases to 50 and runs the
+whole API also as an inspector and as a hospital's staff (SCHEMATHESIS_ROLES, comma-separated
+role names), whose refusals (403, 404) must be as well-formed as the officer's answers.
 """
 
 from __future__ import annotations
@@ -24,11 +26,17 @@ from schemathesis.checks import (
 )
 
 from config.wsgi import application
+from procurement import services as procurement
 from procurement.models import Role
 from tests import factories
 from tests.api_helpers import token_client
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
+TOKEN_ROLES = [
+    role.strip()
+    for role in os.environ.get("SCHEMATHESIS_ROLES", Role.MINISTRY_OFFICER).split(",")
+    if role.strip()
+]
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -49,13 +57,19 @@ def _keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def officer_key(db, _keep_the_test_connection):
-    """Some data for the reads to find, and an officer's token to sign the requests with."""
+@pytest.fixture(params=TOKEN_ROLES, ids=lambda role: role.replace(" ", "-"))
+def api_key(request, db, _keep_the_test_connection):
+    """Some data for the reads to find (a delivery at the hospital a hospital token is bound
+    to), and a token of the role to sign the requests with."""
+    role = request.param
+    assert role in Role.values, f"SCHEMATHESIS_ROLES: unknown role {role!r}"
     officer = factories.officer("schema-officer")
-    factories.released_lot(actor=officer)
+    lot = factories.released_lot(actor=officer)
     factories.received_lot()
-    return token_client(Role.MINISTRY_OFFICER, name="schemathesis").key
+    hospital = factories.HospitalFactory()
+    procurement.distribution_dispatch(lot=lot, hospital=hospital, quantity=10, actor=officer)
+    hospitals = [hospital] if role == Role.HOSPITAL_STAFF else []
+    return token_client(role, hospitals=hospitals, name=f"schemathesis {role}").key
 
 
 # Loaded at collection through the app itself (the schema view needs no database).
@@ -69,5 +83,5 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-def test_api_answers_within_its_contract(case, officer_key):
-    case.call_and_validate(headers={"Authorization": f"Bearer {officer_key}"}, checks=CHECKS)
+def test_api_answers_within_its_contract(case, api_key):
+    case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"}, checks=CHECKS)

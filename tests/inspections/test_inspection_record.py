@@ -293,3 +293,51 @@ def test_every_decision_leaves_an_inspection_event(make_lot, inspector):
     event = inspection.events.get()
     assert (event.outcome, event.actor) == (Outcome.ON_HOLD, inspector)
     assert "a second inspection is required" in event.reason
+
+
+# ---------------------------------------------------------------------------------------------
+# The lab report file: kept with the inspection, never left behind by a refused one
+
+
+def _files_under(root) -> list:
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+def _lab_report():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("lab-report.pdf", b"%PDF-1.4 results", content_type="application/pdf")
+
+
+def test_a_recorded_inspection_keeps_its_lab_report_under_media_root(make_lot, inspector, settings):
+    inspection = record(make_lot(), inspector, measurements=good(80), report_file=_lab_report())
+
+    [stored] = _files_under(settings.MEDIA_ROOT)
+    assert stored.read_bytes() == b"%PDF-1.4 results"
+    assert inspection.report_file.path == str(stored)
+
+
+def test_an_inspection_refused_after_its_row_was_written_leaves_no_lab_report_behind(
+    make_lot, inspector, settings, monkeypatch
+):
+    from inspections.services import lots
+
+    def refuse(inspection, lot, actor):
+        raise IllegalTransition("refused after the inspection row was written")
+
+    monkeypatch.setattr(lots, "_decide", refuse)
+
+    with pytest.raises(IllegalTransition):
+        record(make_lot(), inspector, measurements=good(80), report_file=_lab_report())
+
+    assert not Inspection.objects.exists()
+    assert _files_under(settings.MEDIA_ROOT) == []
+
+
+def test_an_inspection_refused_before_it_is_judged_stores_no_lab_report(
+    make_lot, inspector, settings
+):
+    with pytest.raises(IllegalTransition):
+        record(make_lot(), inspector, "second", measurements=good(80), report_file=_lab_report())
+
+    assert _files_under(settings.MEDIA_ROOT) == []

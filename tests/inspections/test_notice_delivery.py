@@ -194,6 +194,18 @@ def test_a_hospital_without_a_webhook_secret_fails_the_webhook_and_still_gets_th
     assert notices.notice_deliver(delivery_id=_delivery(notice).pk) == DeliveryStatus.DELIVERED
 
 
+def test_a_hospital_webhook_url_that_is_not_http_fails_the_webhook_without_opening_it(issue):
+    # A hospital's webhook URL is a URLField, which admits ftp://; urllib would open it (and
+    # file: URLs) as readily as http://.
+    notice = issue(webhook_url="ftp://files.hospital.example/recalls")
+
+    status = notices.notice_deliver(delivery_id=_delivery(notice, Channel.WEBHOOK).pk)
+
+    assert status == DeliveryStatus.FAILED
+    attempt = _delivery(notice, Channel.WEBHOOK).attempts.get()
+    assert attempt.permanent and "not http:// or https://" in attempt.error
+
+
 def test_a_delivery_claimed_by_another_worker_is_left_alone(issue):
     notice = issue()
     delivery = _delivery(notice)

@@ -284,6 +284,22 @@ def test_a_redirect_is_not_followed(subscribe, receiver):
     assert elsewhere.requests == []
 
 
+def test_a_subscription_url_that_is_not_http_fails_without_being_opened(subscribe, tmp_path):
+    # The services accept only http(s) URLs; a row changed behind their back (or a future path
+    # that forgets to check) must still never make urllib read a local file.
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text("not for the receiver")
+    subscription = subscribe()
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(url=secret_file.as_uri())
+    [delivery] = _publish()
+
+    delivery = _deliver(delivery)
+
+    assert delivery.status == WebhookDeliveryStatus.FAILED
+    attempt = delivery.attempts.get()
+    assert attempt.succeeded is False and "not an http:// or https:// URL" in attempt.error
+
+
 def test_a_delivery_fails_for_good_after_the_last_attempt(subscribe, receiver):
     subscribe()
     receiver.answer(502)
