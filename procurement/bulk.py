@@ -4,10 +4,9 @@
 `get_db_prep_save` on it: about half a millisecond of CPU per row of a distribution plan (a
 movement, a distribution and an event each), almost all of a 100,000-row import. The ledger's
 bulk writes know their columns and already hold database-ready values, so they send them as they
-are: one `INSERT ... VALUES (...), (...) RETURNING id` per batch, on PostgreSQL and SQLite alike.
-
-Like `bulk_create`, it relies on the database returning the ids in the order of the VALUES
-rows (both do for a multi-row INSERT; Django's own bulk_create depends on the same). Nothing here
+are: on PostgreSQL with COPY (the ids drawn from the table's sequence first), elsewhere one
+`INSERT ... VALUES (...), (...) RETURNING id` per batch. The latter relies, like `bulk_create`,
+on the database returning the ids in the order of the VALUES rows. Nothing here
 sends signals or writes history rows, as bulk_create does not: the callers write the domain
 events themselves.
 """
@@ -30,6 +29,8 @@ def insert_rows(
     the model's table; returns the new ids in row order when `returning`, else []."""
     if not rows:
         return []
+    if connection.vendor == "postgresql":
+        return _copy_rows(model, columns, rows, returning=returning)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     tail = f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}" if returning else ""
@@ -44,6 +45,35 @@ def insert_rows(
             cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values}{tail}", params)
             if returning:
                 ids.extend(row[0] for row in cursor.fetchall())
+    return ids
+
+
+def _copy_rows(
+    model: type[Model], columns: Sequence[str], rows: Sequence[Sequence], *, returning: bool
+) -> list[int]:
+    """PostgreSQL: the ids are drawn from the table's sequence first (one query), then the rows
+    stream in with COPY. Binding the values of a multi-row INSERT costs the client about 10
+    microseconds a value (Django's psycopg cursor interpolates them in Python); COPY writes a
+    row in C, and the server skips the parsing of a huge statement."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = model._meta.pk.column
+    names = [connection.ops.quote_name(column) for column in columns]
+    with connection.cursor() as cursor:
+        ids: list[int] = []
+        if returning:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [model._meta.db_table, pk, len(rows)],
+            )
+            ids = sorted(row[0] for row in cursor.fetchall())
+            names.insert(0, connection.ops.quote_name(pk))
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+            if returning:
+                for row_id, row in zip(ids, rows, strict=True):
+                    copy.write_row((row_id, *row))
+            else:
+                for row in rows:
+                    copy.write_row(row)
     return ids
 
 
