@@ -8,6 +8,7 @@
 #   make format        let ruff fix what it can and reformat
 #   make worker/beat   Celery worker / scheduler (need CELERY_BROKER_URL)
 #   make check-ledger  does every lot's stock add up?
+#   make bench         the five benchmarks against raw baselines (PostgreSQL + Redis DB 7)
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -17,7 +18,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo migrate test test-browser lint format security worker beat check-ledger translations
+.PHONY: help setup demo migrate test test-browser lint format security worker beat check-ledger translations bench
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -113,3 +114,14 @@ beat: setup
 
 check-ledger: setup
 	$(MANAGE) check_ledger
+
+# PostgreSQL (a server where databases tracker_bench_* may be created and dropped) and Redis
+# (DB 7 only). A table on the terminal, the figures in var/bench.json. BENCH_ARGS="--only 3".
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/tracker_bench)
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/7
+BENCH_ARGS ?=
+bench: setup
+	@case "$(BENCH_DATABASE_URL)" in postgres*) ;; *) \
+	  echo "error: make bench needs PostgreSQL: DATABASE_URL=postgres://user@host:5432/tracker_bench" >&2; \
+	  exit 2;; esac
+	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python -m bench $(BENCH_ARGS)

@@ -12,14 +12,17 @@ StockBalance.quantity is the last line of defence.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import connection
+from django.db.models import F
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
+from . import bulk
 from .errors import InsufficientStock, InvalidInput
 from .models import (
     Hospital,
@@ -143,14 +146,16 @@ def movements_record_many(
     moves: Sequence[Outgoing],
     kind: MovementKind,
     actor,
-) -> list[StockMovement]:
+    at: dt.datetime,
+) -> list[int]:
     """Append many movements of one lot out of one location, in a few queries whatever their
-    number (one statement per table and batch of BULK_BATCH rows).
+    number (one statement per table and batch of rows).
 
     The source balance is locked once and checked against the total; it is drawn down once,
-    every destination balance is created or raised in bulk, and the movements are inserted in
-    bulk. Returns the movements in the order of `moves`, with their ids. Must run inside a
-    transaction, with the lot locked (as `movement_record`).
+    every destination balance is created or raised by one upsert per batch, and the movements
+    are inserted as plain rows (`bulk.insert_rows`: no model instance per row), all stamped
+    `at`. Returns the movements' ids in the order of `moves`. Must run inside a transaction,
+    with the lot locked (as `movement_record`).
     """
     if any(move.quantity <= 0 for move in moves):
         raise InvalidInput(gettext("The quantity must be a whole number above zero."))
@@ -161,20 +166,33 @@ def movements_record_many(
     for move in moves:
         arriving[move.to_location.pk] += move.quantity
     _add_many(lot=lot, quantities=arriving)
-    return StockMovement.objects.bulk_create(
+    stamp, actor_id, source = bulk.now_for_db(at), getattr(actor, "pk", None), from_location.pk
+    return bulk.insert_rows(
+        StockMovement,
         [
-            StockMovement(
-                lot=lot,
-                quantity=move.quantity,
-                from_location=from_location,
-                to_location=move.to_location,
-                kind=kind,
-                actor=actor,
-                reference=move.reference,
+            "lot_id",
+            "quantity",
+            "from_location_id",
+            "to_location_id",
+            "kind",
+            "actor_id",
+            "reference",
+            "at",
+        ],
+        [
+            (
+                lot.pk,
+                move.quantity,
+                source,
+                move.to_location.pk,
+                kind,
+                actor_id,
+                move.reference,
+                stamp,
             )
             for move in moves
         ],
-        batch_size=BULK_BATCH,
+        returning=True,
     )
 
 
@@ -199,33 +217,31 @@ def _add(*, lot: Lot, location: Location, quantity: int) -> None:
 
 
 def _add_many(*, lot: Lot, quantities: dict[int, int]) -> None:
-    """Raise the lot's balances at many locations (location id -> units): the missing rows are
-    inserted with their units, the existing ones raised by one UPDATE per batch, whose CASE gives
-    each group of rows its units (rows getting the same units share one WHEN). No other writer
-    adds a balance row of this lot meanwhile: they all lock the lot first."""
-    existing = dict(
-        StockBalance.objects.filter(lot=lot, location_id__in=quantities).values_list(
-            "location_id", "pk"
-        )
+    """Raise the lot's balances at many locations (location id -> units): one upsert per batch
+    inserts the missing rows with their units and raises the existing ones (ON CONFLICT on the
+    one-balance-per-lot-and-location constraint, which PostgreSQL and SQLite both understand).
+    No other writer adds a balance row of this lot meanwhile: they all lock the lot first."""
+    table = connection.ops.quote_name(StockBalance._meta.db_table)
+    upsert = (
+        "ON CONFLICT (lot_id, location_id) "
+        f"DO UPDATE SET quantity = {table}.quantity + excluded.quantity"
     )
-    StockBalance.objects.bulk_create(
-        [
-            StockBalance(lot=lot, location_id=location_id, quantity=quantity)
-            for location_id, quantity in quantities.items()
-            if location_id not in existing
-        ],
-        batch_size=BULK_BATCH,
-    )
-    raises = [(pk, quantities[location_id]) for location_id, pk in existing.items()]
-    for start in range(0, len(raises), BULK_BATCH):
-        batch = raises[start : start + BULK_BATCH]
-        by_units: dict[int, list[int]] = defaultdict(list)
-        for pk, quantity in batch:
-            by_units[quantity].append(pk)
-        increment = Case(
-            *(When(pk__in=pks, then=Value(quantity)) for quantity, pks in by_units.items()),
-            output_field=IntegerField(),
-        )
-        StockBalance.objects.filter(pk__in=[pk for pk, _ in batch]).update(
-            quantity=F("quantity") + increment
-        )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Two array parameters rather than three values a row: binding is the cost here.
+            cursor.execute(
+                # The table's name comes from the model, quoted; every value is a parameter.
+                f"INSERT INTO {table} (lot_id, location_id, quantity) SELECT %s, location, units "  # noqa: S608
+                f"FROM unnest(%s::bigint[], %s::integer[]) AS arriving(location, units) {upsert}",
+                [lot.pk, list(quantities), list(quantities.values())],
+            )
+            return
+        rows = list(quantities.items())
+        size = bulk.rows_per_statement(3)
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            values = ", ".join(["(%s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} (lot_id, location_id, quantity) VALUES {values} {upsert}",  # noqa: S608
+                [value for location_id, units in batch for value in (lot.pk, location_id, units)],
+            )

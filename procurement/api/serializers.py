@@ -346,6 +346,32 @@ class LotTraceabilitySerializer(serializers.Serializer):
     by_kind = LocationKindTotalsSerializer(read_only=True)
     locations = LocationUnitsSerializer(many=True, read_only=True)
 
+    def to_representation(self, units) -> dict:
+        """The answer built directly: field by field, a lot at 200 hospitals cost 40 ms of
+        serializer work a request, several times the query (`bench.traceability`). The declared
+        fields still describe it in the schema; a test holds the two equal."""
+        lot = units.lot
+        return {
+            "lot": lot.pk,
+            "lot_number": lot.lot_number,
+            "status": lot.status,
+            "quantity_received": lot.quantity_received,
+            "accounted": units.accounted,
+            "held": units.held,
+            "by_kind": dict(units.by_kind),
+            "locations": [
+                {
+                    "kind": place.kind,
+                    "location": place.location,
+                    "hospital": place.hospital,
+                    "hospital_code": place.hospital_code,
+                    "hospital_name": place.hospital_name,
+                    "quantity": place.quantity,
+                }
+                for place in units.locations
+            ],
+        }
+
 
 # ---------------------------------------------------------------------------------------------
 # Distributions

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import ledger, outbox
+from .. import bulk, ledger, outbox
 from ..errors import IllegalTransition, InvalidInput, NotPermitted
 from ..models import (
     Distribution,
@@ -70,7 +70,9 @@ def distribution_dispatch_many(
     What `distribution_dispatch` does for each row (a movement, a Distribution pointing at it and
     a DISPATCHED lot event each, with the same checks), in a number of queries that does not grow
     with the rows: the warehouse balance is locked and checked once against the rows' total, and
-    the rows are written in bulk. All rows or none. Returns the distributions in row order.
+    the rows are written in bulk as plain values (`procurement.bulk`), all stamped with one time.
+    All rows or none. Returns the distributions in row order (their lot and hospital attached;
+    the movement is loaded when asked for).
     """
     _require_dispatcher(actor)
     for _hospital, quantity in rows:
@@ -81,7 +83,8 @@ def distribution_dispatch_many(
         lot = _lock_lot(lot)
         _check_dispatchable(lot)
         locations = ledger.hospital_locations(hospital for hospital, _quantity in rows)
-        movements = ledger.movements_record_many(
+        now = timezone.now()
+        movement_ids = ledger.movements_record_many(
             lot=lot,
             from_location=ledger.warehouse_location(),
             moves=[
@@ -90,37 +93,80 @@ def distribution_dispatch_many(
             ],
             kind=MovementKind.DISPATCH,
             actor=actor,
+            at=now,
         )
-        distributions = Distribution.objects.bulk_create(
-            [
-                Distribution(
-                    lot=lot,
-                    hospital=hospital,
-                    quantity=quantity,
-                    movement=movement,
-                    dispatched_by=actor,
-                    note=note,
-                )
-                for (hospital, quantity), movement in zip(rows, movements, strict=True)
-            ],
-            batch_size=ledger.BULK_BATCH,
+        values = [
+            (
+                lot.pk,
+                hospital.pk,
+                quantity,
+                movement_id,
+                DISPATCHED,
+                now,
+                actor.pk,
+                note,
+                None,
+                None,
+                None,
+                "",
+            )
+            for (hospital, quantity), movement_id in zip(rows, movement_ids, strict=True)
+        ]
+        stamp = bulk.now_for_db(now)
+        ids = bulk.insert_rows(
+            Distribution,
+            DISTRIBUTION_COLUMNS[1:],
+            [(*row[:5], stamp, *row[6:]) for row in values],
+            returning=True,
         )
-        # The rows `_lot_event` writes for one dispatch, written together.
-        LotEvent.objects.bulk_create(
-            [
-                LotEvent(
-                    lot=lot,
-                    kind=LotEvent.Kind.DISPATCHED,
-                    from_status=lot.status,
-                    to_status=lot.status,
-                    actor=actor,
-                    data=_dispatch_data(distribution),
-                )
-                for distribution in distributions
-            ],
-            batch_size=ledger.BULK_BATCH,
-        )
-    return distributions
+        _dispatch_events_write(lot, rows, ids, actor=actor, stamp=stamp)
+    return [
+        _distribution_of(row_id, row, lot, hospital)
+        for row_id, row, (hospital, _quantity) in zip(ids, values, rows, strict=True)
+    ]
+
+
+DISPATCHED = Distribution.Status.DISPATCHED.value
+# Every concrete column of Distribution, in the model's order (what its positional init takes).
+DISTRIBUTION_COLUMNS = [field.attname for field in Distribution._meta.concrete_fields]
+EVENT_COLUMNS = ["lot_id", "kind", "from_status", "to_status", "actor_id", "at", "reason", "data"]
+
+
+def _dispatch_events_write(lot: Lot, rows, distribution_ids: list[int], *, actor, stamp) -> None:
+    """The DISPATCHED events `_lot_event` writes for single dispatches, one per distribution,
+    with the same data (`_dispatch_data`), written together."""
+    data = LotEvent._meta.get_field("data")
+    kind, status = LotEvent.Kind.DISPATCHED.value, lot.status
+    bulk.insert_rows(
+        LotEvent,
+        EVENT_COLUMNS,
+        [
+            (
+                lot.pk,
+                kind,
+                status,
+                status,
+                actor.pk,
+                stamp,
+                "",
+                data.get_db_prep_save(
+                    {"hospital": hospital.code, "quantity": quantity, "distribution": pk},
+                    connection,
+                ),
+            )
+            for (hospital, quantity), pk in zip(rows, distribution_ids, strict=True)
+        ],
+        returning=False,
+    )
+
+
+def _distribution_of(pk: int, row: tuple, lot: Lot, hospital: Hospital) -> Distribution:
+    """The saved Distribution as a query would load it (positional init, the fast path), with its
+    lot and hospital attached so that reading them costs no query."""
+    distribution = Distribution.from_db(connection.alias, DISTRIBUTION_COLUMNS, (pk, *row))
+    distribution._state.fields_cache["lot"] = lot
+    distribution._state.fields_cache["hospital"] = hospital
+    return distribution
 
 
 def lot_dispatch_refusal(lot: Lot) -> str:

@@ -81,3 +81,17 @@ def test_traceability_of_an_unknown_lot_is_a_404():
     response = token_client(Role.MINISTRY_OFFICER).get("/api/v1/lots/999999/traceability/")
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"
+
+
+def test_traceability_built_directly_equals_what_its_declared_fields_give(spread_lot):
+    from procurement.api.serializers import LotTraceabilitySerializer
+
+    lot, _first, _second = spread_lot
+    units = selectors.lot_units_by_location(lot)
+    serializer = LotTraceabilitySerializer()
+
+    generic = super(LotTraceabilitySerializer, serializer).to_representation(units)
+
+    assert serializer.to_representation(units) == generic
+    assert list(serializer.to_representation(units)) == list(generic)
+    assert len(generic["locations"]) == 4  # the warehouse, the consumed sink, two hospitals
