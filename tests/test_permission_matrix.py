@@ -33,7 +33,6 @@ from inspections.models import (
     ComplaintCategory,
     HospitalReturn,
     Inspection,
-    InspectionPlan,
     Notice,
     Recall,
     SupplierLevel,
@@ -291,7 +290,9 @@ def _build_world() -> World:
         "stock-movement": StockMovement.objects.first(),
         "supplier-return": SupplierReturn.objects.first(),
         "inspection": Inspection.objects.first(),
-        "inspection-plan": InspectionPlan.objects.first(),
+        # /api/v1/inspection-plans/<pk>/ is a lot's plan, by the lot's id (not an InspectionPlan
+        # row: on SQLite their ids happened to match a lot's, on PostgreSQL they did not).
+        "inspection-plan": distribution_b.lot,
         "complaint": complaint_b,
         "recall": Recall.objects.first(),
         "notice": Notice.objects.filter(hospital=hospital_b).first(),
