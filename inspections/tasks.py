@@ -12,6 +12,12 @@ def notice_deliver_task(delivery_id: int) -> str | None:
 
 
 @shared_task(ignore_result=True)
+def notices_queue_task(recall_id: int) -> int:
+    """Right after a recall is issued: queue a delivery task per notice channel."""
+    return notices.notices_queue(recall_id=recall_id)
+
+
+@shared_task(ignore_result=True)
 def notices_sweep_task() -> int:
     """Every few minutes: re-queue notice deliveries that were never picked up."""
     return notices.notices_sweep()

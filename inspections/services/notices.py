@@ -87,6 +87,21 @@ def notice_deliver(*, delivery_id: int) -> str | None:
     return DeliveryStatus.DELIVERED
 
 
+def notices_queue(*, recall_id: int) -> int:
+    """Queue a delivery task for every pending delivery of a recall's notices (just issued);
+    returns how many. Runs in a worker (`notices_queue_task`) right after the recall's commit.
+    A broker or worker lost on the way leaves the rest pending: `notices_sweep` queues them."""
+    from ..tasks import notice_deliver_task
+
+    delivery_ids = list(
+        NoticeDelivery.objects.filter(notice__recall_id=recall_id, status=DeliveryStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    outbox.queue_after_commit(notice_deliver_task, delivery_ids)  # no transaction: at once
+    return len(delivery_ids)
+
+
 def notices_sweep() -> int:
     """Queue a task for every delivery that is due and unclaimed (or whose claim expired);
     returns how many. Beat runs it every few minutes."""
