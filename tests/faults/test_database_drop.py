@@ -39,16 +39,22 @@ def _admin_connection() -> psycopg.Connection:
 
 
 def _dispatch_with_the_connection_dropped(dispatch) -> int:
-    """Run `dispatch` with a hook between its statements: just before the first INSERT of
-    distributions, a second connection terminates this connection's backend (and waits until it
-    is gone). The dispatch must fail with the connection error; returns the dead backend's pid."""
+    """Run `dispatch` with a hook between its statements: just before the distributions are
+    written, a second connection terminates this connection's backend (and waits until it is
+    gone). The dispatch must fail with the connection error; returns the dead backend's pid.
+
+    One at a time the rows go in by INSERT; many at once, on PostgreSQL, by COPY after their ids
+    are drawn from the table's sequence (`procurement.bulk`), and COPY passes no execute wrapper:
+    there the hook fires on that draw."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         [pid] = cursor.fetchone()
     killed: list[int] = []
 
     def kill_first(execute, sql, params, many, context):
-        if not killed and sql.startswith("INSERT INTO") and DISTRIBUTION_TABLE in sql[:60]:
+        inserting = sql.startswith("INSERT INTO") and DISTRIBUTION_TABLE in sql[:60]
+        drawing_ids = "nextval" in sql and list(params or [])[:1] == [DISTRIBUTION_TABLE.strip('"')]
+        if not killed and (inserting or drawing_ids):
             with _admin_connection() as admin:
                 admin.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
             killed.append(pid)
