@@ -13,7 +13,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminFileWidget
 from django.urls import reverse
 
-from procurement.admin_forms import ReasonForm, mismatch_override_field
+from procurement.admin_forms import ReasonForm, StatedReasonForm, mismatch_override_field
 
 from . import sampling
 from .models import Certificate, InspectionPlan
@@ -24,6 +24,7 @@ __all__ = [
     "InspectionPlanForm",
     "ReasonForm",
     "ResolutionForm",
+    "StatedReasonForm",
 ]
 
 AQL_FIELDS = ("aql_critical", "aql_major", "aql_minor")

@@ -44,6 +44,17 @@ class ReasonForm(forms.Form):
     )
 
 
+class StatedReasonForm(ReasonForm):
+    """A reason the panel insists on even where the service records the change without one
+    (placing an order, marking a recall as closing): every change made in the panel says why."""
+
+    def clean_reason(self) -> str:
+        reason = (self.cleaned_data.get("reason") or "").strip()
+        if not reason:
+            raise forms.ValidationError("Say why: the reason is recorded with the change.")
+        return reason
+
+
 class EvidenceForm(forms.Form):
     """The evidence a release on inspection rests on, required by the service."""
 

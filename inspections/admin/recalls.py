@@ -418,11 +418,17 @@ class RecallAdmin(HistoryAdminMixin, CsvExportMixin, RoleAccess, ActionsByRole, 
         return run_each(self, request, queryset, cancel, "Cancelled")
 
     @admin.action(description="Mark as closing (the last returns are on their way)")
-    def mark_closing(self, request, queryset) -> None:
+    @asks_first(
+        admin_forms.StatedReasonForm,
+        title="Mark recalls as closing",
+        submit="Mark as closing",
+        warning="Only issued recalls are marked as closing; they can go back to issued.",
+    )
+    def mark_closing(self, request, queryset, *, reason: str) -> int:
         def start_closing(recall: Recall) -> None:
-            services.recall_start_closing(recall=recall, actor=request.user)
+            services.recall_start_closing(recall=recall, actor=request.user, reason=reason)
 
-        run_each(self, request, queryset, start_closing, "Marked as closing")
+        return run_each(self, request, queryset, start_closing, "Marked as closing")
 
     @admin.action(description="Take closing recalls back to issued")
     @asks_first(

@@ -179,12 +179,18 @@ class PurchaseOrderAdmin(
         form.instance.created_by = order.created_by
 
     @admin.action(description="Place selected orders", permissions=["change"])
-    def place_orders(self, request, queryset) -> None:
-        run_each(
+    @asks_first(
+        admin_forms.StatedReasonForm,
+        title="Place purchase orders",
+        submit="Place orders",
+        warning="A placed order is binding on the supplier; only drafts with lines are placed.",
+    )
+    def place_orders(self, request, queryset, *, reason: str) -> int:
+        return run_each(
             self,
             request,
             queryset,
-            lambda order: services.order_place(order=order, actor=request.user),
+            lambda order: services.order_place(order=order, actor=request.user, reason=reason),
             "Placed",
         )
 

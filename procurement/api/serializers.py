@@ -275,6 +275,14 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=TEXT_MAX)
 
 
+class OptionalReasonSerializer(serializers.Serializer):
+    """Input of the actions where a reason is recorded if given (placing an order)."""
+
+    reason = serializers.CharField(
+        max_length=TEXT_MAX, required=False, allow_blank=True, default=""
+    )
+
+
 class LotReleaseSerializer(serializers.Serializer):
     basis = serializers.ChoiceField(
         choices=ReleaseBasis.choices,

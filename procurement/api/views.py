@@ -55,6 +55,7 @@ from .serializers import (
     LotReleaseSerializer,
     LotSerializer,
     LotTraceabilitySerializer,
+    OptionalReasonSerializer,
     OrderCreateSerializer,
     OrderEventSerializer,
     ProductSerializer,
@@ -192,11 +193,14 @@ class PurchaseOrderViewSet(_Actions, TrackerReadOnlyViewSet):
         )
         return self.answer(order, created=True)
 
-    @extend_schema(request=None, responses=PurchaseOrderSerializer)
+    @extend_schema(request=OptionalReasonSerializer, responses=PurchaseOrderSerializer)
     @action(detail=True, methods=["post"])
     def place(self, request, pk=None):
-        """Commit the draft to the supplier: shipments may be received against it from now."""
-        order = services.order_place(order=self.get_object(), actor=request.user)
+        """Commit the draft to the supplier: shipments may be received against it from now.
+        An optional `reason` is recorded on the order's event."""
+        order = self.get_object()
+        data = self.valid_input(OptionalReasonSerializer)
+        order = services.order_place(order=order, actor=request.user, reason=data["reason"])
         return self.answer(order)
 
     @extend_schema(request=ReasonSerializer, responses=PurchaseOrderSerializer)

@@ -94,8 +94,11 @@ def _check_order_line(number: int, line: OrderLineInput) -> None:
         raise InvalidInput(f"Line {number}: the currency must be a three-letter code (EUR).")
 
 
-def order_place(*, order: PurchaseOrder, actor) -> PurchaseOrder:
-    """Commit a draft order to the supplier; from now on shipments can be received against it."""
+def order_place(*, order: PurchaseOrder, actor, reason: str = "") -> PurchaseOrder:
+    """Commit a draft order to the supplier; from now on shipments can be received against it.
+
+    `reason` (optional here; the admin panel asks for it) is recorded on the order's event.
+    """
     require_role(actor, Role.MINISTRY_OFFICER, action="place purchase orders")
     with transaction.atomic():
         order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
@@ -103,7 +106,7 @@ def order_place(*, order: PurchaseOrder, actor) -> PurchaseOrder:
             return order
         if not order.lines.exists():
             raise InvalidInput(f"Order {order.reference} has no lines to place.")
-        _order_move(order, OrderStatus.PLACED, actor=actor)
+        _order_move(order, OrderStatus.PLACED, actor=actor, reason=(reason or "").strip())
         order.placed_at = timezone.now()
         order.save(update_fields=["placed_at"])
     return order

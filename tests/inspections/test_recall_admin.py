@@ -282,10 +282,26 @@ def test_marking_as_closing_from_the_list(client, officer, clerk):
     recall = fully_answered_recall(officer, clerk)
     client.force_login(officer)
 
-    _act(client, "mark_closing", [recall])
+    _act(client, "mark_closing", [recall], reason="Last return on its way from HOSP-011")
 
     recall.refresh_from_db()
     assert recall.status == RecallStatus.CLOSING
+    assert recall.events.last().reason == "Last return on its way from HOSP-011"
+
+
+def test_marking_as_closing_asks_for_a_reason_and_changes_nothing_without_one(
+    client, officer, clerk
+):
+    recall = fully_answered_recall(officer, clerk)
+    client.force_login(officer)
+
+    asked = _act(client, "mark_closing", [recall])
+    blank = _act(client, "mark_closing", [recall], reason="")
+
+    assert asked.context["title"] == "Mark recalls as closing"
+    assert blank.context["form"].errors["reason"]
+    recall.refresh_from_db()
+    assert recall.status == RecallStatus.ISSUED
 
 
 # ---------------------------------------------------------------------------------------------

@@ -854,18 +854,42 @@ def test_an_order_the_service_refuses_is_shown_again_with_its_reason(officer_cli
     assert not PurchaseOrderLine.objects.exists()
 
 
-def test_place_selected_orders(officer_client, officer):
+def _draft_order(officer, reference="PO-9"):
     supplier, product = factories.SupplierFactory(), factories.ProductFactory()
     line = services.OrderLineInput(
         product=product, quantity=10, unit_price=1, required_standard=product.claimed_standard
     )
-    order = services.order_create(supplier=supplier, reference="PO-9", lines=[line], actor=officer)
+    return services.order_create(
+        supplier=supplier, reference=reference, lines=[line], actor=officer
+    )
 
-    response = _act(officer_client, PurchaseOrder, "place_orders", [order])
+
+def test_place_selected_orders_records_the_reason(officer_client, officer):
+    order = _draft_order(officer)
+
+    response = _act(
+        officer_client, PurchaseOrder, "place_orders", [order], reason="Tender 2020/14 awarded"
+    )
 
     order.refresh_from_db()
     assert order.status == OrderStatus.PLACED
+    assert order.events.last().reason == "Tender 2020/14 awarded"
     assert _messages(response) == ["Placed: PO-9."]
+
+
+def test_placing_orders_asks_for_a_reason_first_and_changes_nothing_without_one(
+    officer_client, officer
+):
+    order = _draft_order(officer)
+
+    asked = _act(officer_client, PurchaseOrder, "place_orders", [order])
+    blank = _act(officer_client, PurchaseOrder, "place_orders", [order], reason="   ")
+
+    assert asked.context["title"] == "Place purchase orders"
+    assert "Say why" in blank.context["form"].errors["reason"][0]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DRAFT
+    assert not order.events.filter(to_status=OrderStatus.PLACED).exists()
 
 
 def test_cancel_selected_orders_records_the_reason(officer_client, officer):

@@ -116,6 +116,15 @@ def test_officer_places_a_draft(officer_client, officer):
     assert response.json()["placed_at"] is not None
 
 
+def test_placing_records_the_reason_given(officer_client, officer):
+    order = draft(officer)
+    response = officer_client.post(
+        f"/api/v1/orders/{order.pk}/place/", {"reason": "Tender awarded"}, format="json"
+    )
+    assert response.status_code == 200
+    assert order.events.last().reason == "Tender awarded"
+
+
 def test_cancelled_order_cannot_be_placed(officer_client, officer):
     order = draft(officer)
     services.order_cancel(order=order, actor=officer, reason="Supplier withdrew")
