@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from . import mailer
 from .models import OutboundEmail, OutboundEmailAttempt, OutboundEmailStatus
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def email_deliver(*, email_id: int) -> str:
         return OutboundEmail.objects.filter(pk=email_id).values_list("status", flat=True).first()
     email = OutboundEmail.objects.get(pk=email_id)
     try:
-        _message(email).send(fail_silently=False)
+        mailer.send(_message(email))
     except Exception as error:  # any failure of the mail server is recorded, then retried
         return _record_failure(email, error)
     OutboundEmailAttempt.objects.create(email=email, succeeded=True)

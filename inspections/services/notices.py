@@ -33,7 +33,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from procurement import outbox
+from procurement import mailer, outbox
 from procurement.outbox import retry_at
 from procurement.services import webhooks
 
@@ -181,7 +181,7 @@ def recall_lots(recall: Recall) -> dict:
 
 def _send_email(notice: Notice) -> None:
     try:
-        notice_email(notice).send(fail_silently=False)
+        mailer.send(notice_email(notice))
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as error:
         raise PermanentFailure(f"the mail server refused the address: {error!r}") from error
 
