@@ -173,8 +173,9 @@ def hospitals_make(count: int) -> list:
     return list(Hospital.objects.order_by("pk"))
 
 
-def released_lots(quantities: list[int], officer) -> list:
-    """One released lot per quantity, through the services: an order, one shipment, releases."""
+def released_lots(quantities: list[int], officer, numbers: list[str] | None = None) -> list:
+    """One released lot per quantity, through the services: an order, one shipment, releases.
+    `numbers` names the lots (default BENCH-LOT-0000, -0001...)."""
     from procurement import services
     from procurement.models import Product, ProductCategory, ReleaseBasis, Standard, Supplier
 
@@ -205,23 +206,21 @@ def released_lots(quantities: list[int], officer) -> list:
         actor=officer,
     )
     services.order_place(order=order, actor=officer)
+    lines = list(order.lines.order_by("pk"))
+    numbers = numbers or [f"BENCH-LOT-{index:04d}" for index in range(len(lines))]
     expires = dt.date.today() + dt.timedelta(days=730)
     shipment = services.shipment_receive(
         order=order,
         reference="AWB-BENCH",
         lots=[
             services.LotInput(
-                order_line=line,
-                lot_number=f"BENCH-LOT-{index:04d}",
-                quantity=line.quantity,
-                expires_on=expires,
+                order_line=line, lot_number=number, quantity=line.quantity, expires_on=expires
             )
-            for index, line in enumerate(order.lines.order_by("pk"))
+            for line, number in zip(lines, numbers, strict=True)
         ],
         actor=officer,
     )
-    lots = list(shipment.lots.order_by("pk"))
-    for lot in lots:
+    for lot in shipment.lots.order_by("pk"):
         services.lot_release(
             lot=lot, actor=officer, basis=ReleaseBasis.INSPECTION, reason="Bench inspection IR-1"
         )

@@ -20,15 +20,15 @@ CaptureQueriesContext keeps at most 9,000 queries, fewer than the per-row code r
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import math
 import os
 import tempfile
 import time
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from bench.common import released_lots
 
 BENCH_PREFIX = "BENCH"
 QUANTITIES = (1, 5, 12, 20, 48, 100)  # units per row, cycled: plans are rarely uniform
@@ -150,7 +150,7 @@ def _build(*, rows: int, hospitals: int, runs: int):
     needed: dict[str, int] = {}
     for _, lot, quantity in plan:
         needed[lot] = needed.get(lot, 0) + quantity * runs
-    _released_lots(needed, officer)
+    released_lots(list(needed.values()), officer, numbers=list(needed))
     text = "hospital_code,lot_number,quantity\n" + "".join(f"{h},{lot},{q}\n" for h, lot, q in plan)
     return clerk, text, lots
 
@@ -162,57 +162,6 @@ def _quantities():
 
 def _lot_number(index: int) -> str:
     return f"{BENCH_PREFIX}-LOT-{index:03d}"
-
-
-def _released_lots(needed: dict[str, int], officer) -> None:
-    """One order line per lot, received in one shipment and released: all through the services."""
-    from procurement import services
-    from procurement.models import Product, ProductCategory, ReleaseBasis, Standard, Supplier
-
-    standard = Standard.objects.create(
-        code="BENCH EN 149 FFP2",
-        title="Filtering half masks",
-        category=ProductCategory.RESPIRATOR,
-        is_medical=True,
-    )
-    product = Product.objects.create(
-        name="Respirator",
-        sku="BENCH-FFP2",
-        category=ProductCategory.RESPIRATOR,
-        claimed_standard=standard,
-    )
-    order = services.order_create(
-        supplier=Supplier.objects.create(name="Bench supplier"),
-        reference="PO-BENCH",
-        lines=[
-            services.OrderLineInput(
-                product=product,
-                quantity=quantity,
-                unit_price=Decimal("1.00"),
-                required_standard=standard,
-            )
-            for quantity in needed.values()
-        ],
-        actor=officer,
-    )
-    services.order_place(order=order, actor=officer)
-    lines = list(order.lines.order_by("pk"))
-    expires = dt.date.today() + dt.timedelta(days=730)
-    shipment = services.shipment_receive(
-        order=order,
-        reference="AWB-BENCH",
-        lots=[
-            services.LotInput(
-                order_line=line, lot_number=number, quantity=quantity, expires_on=expires
-            )
-            for line, (number, quantity) in zip(lines, needed.items(), strict=True)
-        ],
-        actor=officer,
-    )
-    for lot in shipment.lots.all():
-        services.lot_release(
-            lot=lot, actor=officer, basis=ReleaseBasis.INSPECTION, reason="Bench inspection IR-1"
-        )
 
 
 def _measure(label: str, text: str, clerk) -> None:
