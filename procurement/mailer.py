@@ -82,6 +82,10 @@ def _session() -> tuple[SmtpBackend | None, bool]:
     connection = getattr(_local, "connection", None)
     if connection is not None and _local.key == key and connection.connection is not None:
         return connection, True
+    if connection is not None and _local.key[0] != key[0]:
+        # Inherited through a fork: the socket is the parent's, so a QUIT here would end the
+        # parent's session. Forget it without closing.
+        _local.connection = _local.key = None
     close()
     connection = get_connection(fail_silently=False)
     if not isinstance(connection, SmtpBackend):

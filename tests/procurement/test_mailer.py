@@ -84,3 +84,16 @@ def test_another_backend_is_used_per_message_and_not_kept(mailoutbox):
 
     assert [message.subject for message in mailoutbox] == ["In memory"]
     assert getattr(mailer._local, "connection", None) is None
+
+
+def test_a_session_inherited_through_a_fork_is_left_to_the_parent(smtp_sink, monkeypatch):
+    mailer.send(_message("Parent"))
+    parents = mailer._local.connection
+    monkeypatch.setattr(mailer.os, "getpid", lambda: -1)  # as in a forked child
+
+    mailer.send(_message("Child"))
+
+    assert parents.connection is not None  # not closed: the parent still uses it
+    assert mailer._local.connection is not parents
+    assert smtp_sink.subjects == ["Parent", "Child"]
+    parents.close()
