@@ -143,8 +143,7 @@ def people():
     """A ministry officer and a warehouse clerk."""
     from django.contrib.auth import get_user_model
 
-    from procurement.models import Role
-    from procurement.roles import role_group
+    from core.roles import Role, role_group
 
     users = get_user_model().objects
     officer = users.create_user("bench-officer", email="officer@ministry.example", is_staff=True)
@@ -229,7 +228,7 @@ def released_lots(quantities: list[int], officer, numbers: list[str] | None = No
 
 def api_key(officer, name: str = "bench") -> str:
     """An API token of a ministry officer (through the service); returns its key."""
-    from procurement.models import Role
+    from core.roles import Role
     from procurement.services.tokens import api_token_create
 
     _token, key = api_token_create(name=name, role=Role.MINISTRY_OFFICER, actor=officer)

@@ -101,7 +101,7 @@ def run(rows: int, hospitals: int) -> Figure:
     from django.conf import settings
 
     from bench.plan_import import _build
-    from procurement import ledger
+    from procurement.services import ledger
 
     settings.IMPORT_MAX_ROWS = max(settings.IMPORT_MAX_ROWS, rows)
     settings.IMPORT_MAX_UPLOAD_BYTES = max(settings.IMPORT_MAX_UPLOAD_BYTES, 64 * 1024 * 1024)
@@ -145,9 +145,9 @@ def _all_hospitals():
 def _tracker(path: Path, clerk) -> dict:
     from django.core.files import File
 
-    from procurement import imports
-    from procurement.imports import jobs
     from procurement.models import Distribution, ImportStatus
+    from procurement.services import imports
+    from procurement.services.imports import jobs
 
     jobs._queue = lambda task_name, job_id: None  # each step is called here, in turn
     before = Distribution.objects.count()
@@ -179,7 +179,7 @@ def _baseline(path: Path, clerk) -> float:
     stock."""
     from django.db import connection, transaction
 
-    from procurement import ledger
+    from procurement.services import ledger
 
     params = {"warehouse": ledger.warehouse_location().pk, "clerk": clerk.pk}
     started = time.perf_counter()

@@ -84,9 +84,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def _measure(path: Path, clerk, *, trace: bool) -> None:
     from django.core.files import File
 
-    from procurement import imports
-    from procurement.imports import jobs
     from procurement.models import Distribution, ImportStatus
+    from procurement.services import imports
+    from procurement.services.imports import jobs
 
     # Each step is called here in turn instead of being queued after commit.
     jobs._queue = lambda task_name, job_id: None

@@ -124,8 +124,8 @@ def _build(*, rows: int, hospitals: int, runs: int):
     """The clerk who dispatches, the plan's CSV text and the number of lots."""
     from django.contrib.auth import get_user_model
 
-    from procurement.models import Hospital, Role
-    from procurement.roles import role_group
+    from core.roles import Role, role_group
+    from procurement.models import Hospital
 
     users = get_user_model().objects
     officer = users.create_user("bench-officer", is_staff=True)
@@ -167,7 +167,8 @@ def _lot_number(index: int) -> str:
 def _measure(label: str, text: str, clerk) -> None:
     from django.db import connection
 
-    from procurement.planning import distribution_plan_dispatch, plan_from_csv
+    from procurement.planning import plan_from_csv
+    from procurement.services.planning import distribution_plan_dispatch
 
     started = time.perf_counter()
     plan = plan_from_csv(text)

@@ -101,9 +101,9 @@ def run(distributions: int) -> Figure:
 def _data(lots: int, officer, clerk) -> int:
     from django.db import connection, transaction
 
-    from procurement import ledger
     from procurement.models import Distribution
     from procurement.selectors import ledger_violations
+    from procurement.services import ledger
 
     hospitals = hospitals_make(HOSPITALS)
     ledger.hospital_locations(hospitals)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "simple_history",
     # Content-Security-Policy header (CONTENT_SECURITY_POLICY below) and its nonces.
     "csp",
+    "core",
     "procurement",
     "inspections",
 ]
@@ -74,7 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "procurement.middleware.UserLanguageMiddleware",
+    "core.middleware.UserLanguageMiddleware",
     # Lets simple_history record who made a change during a request (after authentication).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -84,6 +85,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+
+# The language a signed-in user's pages are in (core.middleware.UserLanguageMiddleware asks it):
+# their own choice, else their hospital's.
+USER_LANGUAGE_RESOLVER = "procurement.selectors.user_language"
 
 TEMPLATES = [
     {
@@ -205,7 +210,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Re-queue e-mails whose task never ran (broker down) or whose worker died mid-send.
     "outbox-sweep": {
-        "task": "procurement.tasks.outbox_sweep_task",
+        "task": "core.tasks.outbox_sweep_task",
         "schedule": env.float("OUTBOX_SWEEP_INTERVAL_SECONDS", default=120),
     },
     # Remind hospitals that have not answered a recall notice; alert the coordinator.
@@ -215,11 +220,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Re-queue webhook deliveries whose task never ran (broker down) or whose worker died.
     "webhooks-sweep": {
-        "task": "procurement.tasks.webhooks_sweep_task",
+        "task": "core.tasks.webhooks_sweep_task",
         "schedule": env.float("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60),
     },
     "idempotency-keys-purge": {
-        "task": "procurement.tasks.idempotency_keys_purge_task",
+        "task": "core.tasks.idempotency_keys_purge_task",
         "schedule": 60 * 60,
     },
     # Re-queue CSV import jobs whose task never ran (broker down) or whose worker died.
@@ -255,9 +260,9 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "procurement.api.pagination.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PagePagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "procurement.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -288,7 +293,7 @@ SPECTACULAR_SETTINGS = {
     # One name per status vocabulary, however many fields use it.
     "ENUM_NAME_OVERRIDES": {
         "LotStatusEnum": "procurement.models.LotStatus",
-        "WebhookEventEnum": "procurement.models.WebhookEvent",
+        "WebhookEventEnum": "core.models.WebhookEvent",
         # The quality side's vocabularies (several are all named `status` or `state`).
         "ComplaintStatusEnum": "inspections.models.ComplaintStatus",
         "ComplaintCategoryEnum": "inspections.models.ComplaintCategory",
@@ -308,7 +313,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "procurement.api.schema.add_error_responses",
+        "core.api.schema.add_error_responses",
     ],
 }
 
@@ -319,7 +324,7 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.float("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # count in the cache: set CACHE_URL (e.g. redis://127.0.0.1:6379/1) when several processes serve.
 LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="10/m")
 API_TOKEN_FAILURE_RATE_LIMIT = env.str("API_TOKEN_FAILURE_RATE_LIMIT", default="20/m")
-RATELIMIT_VIEW = "procurement.views.rate_limited"
+RATELIMIT_VIEW = "core.pages.rate_limited"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # django-ratelimit knows only memcached and django-redis by name; Django's own Redis backend
 # (CACHE_URL=redis://...) increments atomically too, so its "not officially supported" is noise.

@@ -9,8 +9,10 @@ from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core import pages as core_pages
+from core.ratelimit import client_address, login_rate
 from inspections.admin.dashboard import admin_index
-from procurement.ratelimit import client_address, login_rate
+from inspections.urls import start_urlpatterns as inspection_start_pages
 
 admin.site.site_header = "Procurement inspection tracker"
 admin.site.site_title = "Ministry panel"
@@ -34,6 +36,7 @@ api_docs_view = csp_update({"img-src": ["data:"]})(
 )
 
 api_v1 = [
+    path("", include("core.api.urls")),
     path("", include("procurement.api.urls")),
     path("", include("inspections.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -51,6 +54,8 @@ urlpatterns = [
     path("accounts/login/", login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", core_pages.home, name="home"),
+    path("", include(inspection_start_pages)),
     path("inspections/", include("inspections.urls", namespace="inspections")),
     # Before procurement.urls: the portal's hospital_home (hospital/) is the hospital start page.
     path("", include("inspections.portal.urls")),
@@ -59,5 +64,5 @@ urlpatterns = [
     path("", include("procurement.urls")),
 ]
 
-handler404 = "procurement.api.errors.not_found"
-handler500 = "procurement.api.errors.server_error"
+handler404 = "core.api.errors.not_found"
+handler500 = "core.api.errors.server_error"

@@ -13,7 +13,8 @@ from django import forms
 from django.contrib.admin.widgets import AdminFileWidget
 from django.urls import reverse
 
-from procurement.admin_forms import ReasonForm, StatedReasonForm, mismatch_override_field
+from core.admin.forms import ReasonForm
+from procurement.admin_forms import mismatch_override_field
 
 from . import sampling
 from .models import Certificate, InspectionPlan
@@ -22,9 +23,7 @@ __all__ = [
     "CertificateAdminForm",
     "ConflictDecisionForm",
     "InspectionPlanForm",
-    "ReasonForm",
     "ResolutionForm",
-    "StatedReasonForm",
 ]
 
 AQL_FIELDS = ("aql_critical", "aql_major", "aql_minor")

@@ -78,6 +78,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from core.models import OutboundEmail
+from core.roles import Role
 from procurement import demo as supply
 from procurement import services as procurement
 from procurement.models import (
@@ -85,9 +87,7 @@ from procurement.models import (
     LocationKind,
     Lot,
     LotStatus,
-    OutboundEmail,
     Product,
-    Role,
     Standard,
     StockBalance,
     SupplierReturn,

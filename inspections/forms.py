@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement.models import Lot
 
 from .models import Criterion, CriterionBasis, Inspection, InspectionStage
-from .services.lots import MAX_PANEL_COUNT, InspectionInput, Panel
+from .services.inspections import MAX_PANEL_COUNT, InspectionInput, Panel
 
 # Values are separated by line breaks, spaces, tabs or semicolons, and by commas that are not a
 # decimal comma (see `parse_values`).

@@ -21,16 +21,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement.errors import DomainError
+from core.errors import DomainError
+from core.pages import age_days, page_links, page_of, render_page, role_page
 from procurement.models import Lot, LotStatus
-from procurement.views import (
-    LOTS_PER_PAGE,
-    age_days,
-    page_links,
-    page_of,
-    render_page,
-    role_page,
-)
+from procurement.selectors import lots_awaiting_inspection
 
 from . import selectors, services
 from .forms import InspectionForm
@@ -46,6 +40,7 @@ from .models import (
     Verdict,
 )
 
+LOTS_PER_PAGE = 50
 PAGE = "inspector_home"  # the start page these pages belong to (access rule and navigation)
 
 
@@ -56,7 +51,7 @@ PAGE = "inspector_home"  # the start page these pages belong to (access rule and
 @dataclass(frozen=True)
 class QueueRow:
     lot: Lot
-    age_days: int | None  # days waiting, as on the start page (`templates/.../_queue_table.html`)
+    age_days: int | None  # days waiting (`templates/inspections/_queue_table.html`)
     stage_label: str  # the latest inspection's stage, "" when never inspected
     verdict: str
     verdict_label: str
@@ -93,6 +88,18 @@ def _sections() -> dict[str, QueueSection]:
             "recall_page", selectors.lots_needing_recall(), "latest_recorded_at"
         ),
     }
+
+
+@role_page(PAGE)
+def inspector_home(request: HttpRequest) -> HttpResponse:
+    """The inspector's start page: lots waiting for inspection, oldest receipt first, with what
+    should worry the inspector."""
+    now = timezone.now()
+    page = page_of(request, lots_awaiting_inspection(), LOTS_PER_PAGE)
+    rows = [_queue_row(lot, lot.received_at, now) for lot in page]
+    return render_page(
+        request, "inspections/home.html", {"page_obj": page, "rows": rows}, current=PAGE
+    )
 
 
 @role_page(PAGE)

@@ -21,8 +21,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from procurement.errors import DomainError, IllegalTransition
-from procurement.views import age_days, page_of, render_page, role_page
+from core.errors import DomainError, IllegalTransition
+from core.pages import age_days, page_of, render_page, role_page
 
 from . import services
 from .models import HospitalReturn, ReturnStatus

@@ -12,6 +12,8 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime, AutocompleteSelect
 from django.utils import timezone
 
+from core.admin.forms import ReasonForm, text_area
+
 from . import selectors, services
 from .models import (
     Distribution,
@@ -26,42 +28,13 @@ from .models import (
 OPEN_ORDER_STATUSES = (OrderStatus.PLACED, OrderStatus.PARTIALLY_RECEIVED)
 
 
-def _text_area(*, required_in_browser: bool) -> forms.Textarea:
-    attrs = {"rows": 4, "cols": 60}
-    if required_in_browser:
-        attrs["required"] = "required"
-    return forms.Textarea(attrs=attrs)
-
-
-class ReasonForm(forms.Form):
-    """A written reason, required by the service (the browser asks for it too)."""
-
-    reason = forms.CharField(
-        label="Reason",
-        required=False,
-        widget=_text_area(required_in_browser=True),
-        help_text="Recorded with the change: who did it, when and why.",
-    )
-
-
-class StatedReasonForm(ReasonForm):
-    """A reason the panel insists on even where the service records the change without one
-    (placing an order, marking a recall as closing): every change made in the panel says why."""
-
-    def clean_reason(self) -> str:
-        reason = (self.cleaned_data.get("reason") or "").strip()
-        if not reason:
-            raise forms.ValidationError("Say why: the reason is recorded with the change.")
-        return reason
-
-
 class EvidenceForm(forms.Form):
     """The evidence a release on inspection rests on, required by the service."""
 
     reason = forms.CharField(
         label="Evidence: inspection or laboratory report reference",
         required=False,
-        widget=_text_area(required_in_browser=True),
+        widget=text_area(required_in_browser=True),
         help_text="Recorded with the release, so anyone can see on what evidence it was made.",
     )
 
@@ -73,7 +46,7 @@ def mismatch_override_field() -> forms.CharField:
     return forms.CharField(
         label=MISMATCH_OVERRIDE_LABEL,
         required=False,
-        widget=_text_area(required_in_browser=False),
+        widget=text_area(required_in_browser=False),
         help_text=(
             "Only for lots ordered for medical use whose product is certified only to a "
             "non-medical standard: why they may be released anyway. Recorded with the release. "

@@ -62,6 +62,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import registered_models
 
+from core.models import OutboundEmail
+from core.roles import Role, role_group
+
 from . import services
 from .models import (
     CreditClaimEvent,
@@ -75,13 +78,11 @@ from .models import (
     LotEvent,
     LotStatus,
     OrderEvent,
-    OutboundEmail,
     Product,
     ProductCategory,
     PurchaseOrder,
     PurchaseOrderLine,
     ReleaseBasis,
-    Role,
     Shipment,
     Standard,
     StockBalance,
@@ -89,7 +90,6 @@ from .models import (
     Supplier,
     SupplierReturn,
 )
-from .roles import role_group
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser

@@ -1,7 +1,7 @@
 """The warehouse's planning forms: hospital-and-quantity rows for one lot, and a plan's CSV file.
 
 Forms only read what was typed; whether the stock covers the plan is the service's to decide
-(`planning.distribution_plan_dispatch`), under lock.
+(`services.distribution_plan_dispatch`), under lock.
 """
 
 from __future__ import annotations

@@ -1,15 +1,13 @@
-"""The staff web pages of the supply side: the start page dispatcher at /, the ministry,
-inspector and warehouse start pages, and the warehouse's distribution planning. The hospital
-pages (`hospital_home` and the rest of the portal) are `inspections.portal.urls`."""
+"""The staff web pages of the supply side: the ministry and warehouse start pages and the
+warehouse's distribution planning. The dispatcher at / is `core.pages.home`; the inspector's
+start page and the hospital portal are in `inspections`."""
 
 from django.urls import path
 
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("ministry/", views.ministry_home, name="ministry_home"),
-    path("inspection/", views.inspector_home, name="inspector_home"),
     path("warehouse/", views.warehouse_home, name="warehouse_home"),
     path("warehouse/distribute/", views.distribution_choose, name="distribution_choose"),
     path(

@@ -1,37 +1,32 @@
-"""The staff pages of the supply side: the dispatcher at / that sends each user to the start page
-of their role, the ministry, inspector and warehouse start pages, and the warehouse's
-distribution planner (one lot to many hospitals, CSV plans, dispatch notes).
+"""The staff pages of the supply side: the ministry and warehouse start pages, and the
+warehouse's distribution planner (one lot to many hospitals, CSV plans, dispatch notes).
 
-The hospital start page and the rest of the hospital portal live in `inspections.portal` (they
-show complaints, an inspections table); it reuses `role_page`, `render_page` and `no_access`.
-Every record shown is read through the selectors; every write goes through a service. Each page
-runs a fixed number of queries whatever the number of rows.
+The site's shell (the dispatcher at /, `role_page`, `render_page`) is `core.pages`. Every
+record shown is read through the selectors; every write goes through a service. Each page runs
+a fixed number of queries whatever the number of rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
-from . import planning, selectors
-from .errors import DomainError
+from core.errors import DomainError
+from core.pages import age_days, page_of, render_page, role_page
+
+from . import planning, selectors, services
 from .forms import (
     PLAN_ROWS_MAX,
     PLAN_ROWS_STEP,
@@ -42,73 +37,13 @@ from .forms import (
     plan_rows_typed,
     plan_rows_wanted,
 )
-from .models import Lot, LotStatus, Role
-from .roles import has_role, user_roles
+from .models import Lot, LotStatus
+from .selectors.planning import lot_plan_refusal, lots_with_warehouse_stock
 
 LOTS_PER_PAGE = 50
 LATEST_DISTRIBUTIONS = 20
 NEEDS_TEST_SHOWN = 20
 EXPIRES_SOON_DAYS = 90
-
-
-@dataclass(frozen=True)
-class RolePage:
-    """A start page, the roles that may open it, and how the navigation names it."""
-
-    url_name: str
-    roles: tuple[Role, ...]
-    label: str
-
-
-# In the order the dispatcher tries them: a user with several roles lands on the first that fits.
-ROLE_PAGES = (
-    RolePage("ministry_home", (Role.MINISTRY_OFFICER,), gettext_lazy("Ministry overview")),
-    RolePage(
-        "inspector_home", (Role.INSPECTOR, Role.MINISTRY_OFFICER), gettext_lazy("Inspection queue")
-    ),
-    RolePage(
-        "warehouse_home", (Role.WAREHOUSE_CLERK, Role.MINISTRY_OFFICER), gettext_lazy("Warehouse")
-    ),
-    RolePage("hospital_home", (Role.HOSPITAL_STAFF,), gettext_lazy("Hospital deliveries")),
-)
-_PAGES_BY_NAME = {page.url_name: page for page in ROLE_PAGES}
-
-
-def role_page(url_name: str) -> Callable:
-    """Sign-in required, and one of the page's roles (superusers pass); anyone else gets 403."""
-    page = _PAGES_BY_NAME[url_name]
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        @login_required
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not has_role(request.user, *page.roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-# ---------------------------------------------------------------------------------------------
-# The dispatcher and the page for users who are not set up yet
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send the user to the start page of their role, or explain that they have none yet."""
-    for page in ROLE_PAGES:
-        # Ministry officers may open the inspector and warehouse pages too, but land on their own.
-        if has_role(request.user, page.roles[0]):
-            return redirect(page.url_name)
-    return no_access(request)
-
-
-def no_access(request: HttpRequest) -> HttpResponse:
-    """A friendly page (status 200) for a signed-in user with no role or no hospital yet."""
-    context = {"is_hospital_staff": Role.HOSPITAL_STAFF.value in user_roles(request.user)}
-    return render_page(request, "procurement/no_access.html", context, current="")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,21 +84,6 @@ def ministry_home(request: HttpRequest) -> HttpResponse:
     return render_page(request, "procurement/ministry_home.html", context, current="ministry_home")
 
 
-@role_page("inspector_home")
-def inspector_home(request: HttpRequest) -> HttpResponse:
-    """Lots waiting for inspection, oldest receipt first, with what should worry the inspector."""
-    now = timezone.now()
-    lots = selectors.lots_awaiting_inspection()
-    page_obj = page_of(request, lots, LOTS_PER_PAGE)
-    context = {
-        "page_obj": page_obj,
-        "rows": [_LotRow(lot, age_days(lot.received_at, now)) for lot in page_obj],
-    }
-    return render_page(
-        request, "procurement/inspector_home.html", context, current="inspector_home"
-    )
-
-
 @role_page("warehouse_home")
 def warehouse_home(request: HttpRequest) -> HttpResponse:
     """Released stock in the warehouse, first-expired-first-out, and the latest dispatches."""
@@ -181,7 +101,7 @@ def warehouse_home(request: HttpRequest) -> HttpResponse:
 
 # The warehouse's distribution planning: choose a lot, plan it across hospitals (or import a
 # plan from CSV), see the dispatches made, print a dispatch note per hospital. Every dispatch goes
-# through `planning.distribution_plan_dispatch`: all rows of a plan or none.
+# through `services.distribution_plan_dispatch`: all rows of a plan or none.
 
 PLANNING_PAGE = "warehouse_home"  # the start page these pages belong to (access and navigation)
 PLAN_SESSION_KEY = "distribution_plans"  # token -> ids of the distributions a plan made
@@ -212,7 +132,7 @@ def distribution_choose(request: HttpRequest) -> HttpResponse:
 def distribution_plan(request: HttpRequest, lot_id: int) -> HttpResponse:
     """One lot to many hospitals: a hospital and its units per row, the running total, and the
     service's word on submit. What was typed survives a refusal and a request for more rows."""
-    lot = get_object_or_404(planning.lots_with_warehouse_stock(), pk=lot_id)
+    lot = get_object_or_404(lots_with_warehouse_stock(), pk=lot_id)
     hospitals = list(selectors.hospitals_for_user(request.user).order_by("name", "code"))
     rows = plan_rows_wanted(request.GET.get("rows"))
     posted = request.method == "POST"
@@ -224,11 +144,11 @@ def distribution_plan(request: HttpRequest, lot_id: int) -> HttpResponse:
     else:
         formset = plan_formset(hospitals=hospitals, rows=rows, data=request.POST or None)
         note_form = PlanNoteForm(request.POST or None)
-    refusal = planning.lot_dispatch_refusal(lot)
+    refusal = lot_plan_refusal(lot)
     error = ""
     if posted and not refusal and all([formset.is_valid(), note_form.is_valid()]):
         try:
-            distributions = planning.distribution_plan_dispatch(
+            distributions = services.distribution_plan_dispatch(
                 allocations=formset.allocations(lot),
                 actor=request.user,
                 note=note_form.cleaned_data["note"],
@@ -301,7 +221,7 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
     errors: list = plan.errors
     if not errors:
         try:
-            distributions = planning.distribution_plan_dispatch(
+            distributions = services.distribution_plan_dispatch(
                 allocations=plan.allocations, actor=request.user, note=note
             )
         except DomainError as exc:
@@ -417,32 +337,6 @@ class _LotRow:
     age_days: int | None
 
 
-def age_days(since: dt.datetime | None, now: dt.datetime) -> int | None:
-    """Whole days from a moment to now (never negative), or None when there is no moment."""
-    return None if since is None else max(0, (now - since).days)
-
-
-def page_of(request: HttpRequest, rows: QuerySet, per_page: int, param: str = "page") -> Page:
-    """The requested page (its number in `param`); a missing, bad or too-high page number gives
-    the nearest real page."""
-    return Paginator(rows, per_page).get_page(request.GET.get(param))
-
-
-def page_links(request: HttpRequest, page: Page, param: str = "page") -> dict[str, str | None]:
-    """Previous/next links that keep the rest of the query (search, filters, other lists'
-    page numbers)."""
-
-    def link(number: int) -> str:
-        query = request.GET.copy()
-        query[param] = str(number)
-        return f"?{query.urlencode()}"
-
-    return {
-        "previous": link(page.previous_page_number()) if page.has_previous() else None,
-        "next": link(page.next_page_number()) if page.has_next() else None,
-    }
-
-
 def _admin_url(name: str, **query: str) -> str | None:
     """A URL into the ministry panel, or None while that model is not registered there."""
     try:
@@ -474,30 +368,3 @@ def _ministry_admin_links() -> list[dict[str, str]]:
         if url:
             result.append({"label": label, "url": url})
     return result
-
-
-def render_page(
-    request: HttpRequest, template: str, context: dict, *, current: str
-) -> HttpResponse:
-    """Render with what the layout needs: the user's role names and the pages they may open."""
-    user = request.user
-    nav = [
-        {"label": page.label, "url": reverse(page.url_name), "current": page.url_name == current}
-        for page in ROLE_PAGES
-        if has_role(user, *page.roles)
-    ]
-    return render(request, template, {**context, "nav_pages": nav, "role_label": _role_label(user)})
-
-
-def _role_label(user) -> str:
-    labels = [role.label for role in Role if role.value in user_roles(user)]
-    if user.is_superuser:
-        labels.insert(0, _("Administrator"))
-    return ", ".join(str(label) for label in labels)
-
-
-def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Too many sign-in attempts from one address (django-ratelimit's RATELIMIT_VIEW): 429."""
-    response = render(request, "429.html", status=429)
-    response["Retry-After"] = "60"
-    return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework.test import APIClient
 
-from procurement.models import Role
+from core.roles import Role
 from procurement.services import api_token_create
 from tests import factories
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 from django.db import connection
 
-from procurement.errors import DomainError
+from core.errors import DomainError
 
 
 def all_at_once(calls: Sequence[Callable[[], object]]) -> tuple[list, list[BaseException]]:

@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.operations.special import RunPython
 from django.utils import translation
 
-from procurement.models import Role
+from core.roles import Role
 from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -10,6 +10,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.roles import Role, role_group
 from procurement import services
 from procurement.models import (
     Hospital,
@@ -20,11 +21,9 @@ from procurement.models import (
     ProductCategory,
     PurchaseOrder,
     ReleaseBasis,
-    Role,
     Standard,
     Supplier,
 )
-from procurement.roles import role_group
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -18,20 +18,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.models import WebhookAttempt, WebhookDelivery
+from core.outbox import webhooks
 from inspections import demo
 from inspections.models import Certificate, VerificationStatus
 from procurement import services
-from procurement.imports import import_job_create
-from procurement.models import (
-    ImportKind,
-    Lot,
-    LotStatus,
-    OrderStatus,
-    PurchaseOrder,
-    Supplier,
-    WebhookAttempt,
-    WebhookDelivery,
-)
+from procurement.models import ImportKind, Lot, LotStatus, OrderStatus, PurchaseOrder, Supplier
+from procurement.services.imports import import_job_create
 from tests import factories
 from tests.admin_helpers import admin_url
 
@@ -138,7 +131,7 @@ def _integrations(officer) -> None:
     """What the story does not make either: an API token, a webhook subscription with a
     delivery and an attempt, and a CSV import job (tasks run in-process, so it is previewed)."""
     services.api_token_create(name="Audit system", role="inspector", actor=officer)
-    services.webhook_subscription_create(
+    webhooks.webhook_subscription_create(
         name="Audit receiver",
         url="https://receiver.example/hook",
         events=["lot.status_changed"],

@@ -26,6 +26,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 from rest_framework.test import APIClient
 
+from core.outbox.webhooks import webhook_subscription_create
+from core.roles import Role
 from inspections import demo as quality_demo
 from inspections import services as quality
 from inspections.models import (
@@ -42,14 +44,12 @@ from procurement.models import (
     Hospital,
     Product,
     PurchaseOrder,
-    Role,
     Shipment,
     Standard,
     StockMovement,
     Supplier,
     SupplierReturn,
 )
-from procurement.services import webhook_subscription_create
 from tests import factories
 from tests.api_helpers import token_client
 

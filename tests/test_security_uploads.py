@@ -14,10 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from core.roles import Role
 from inspections import services as quality
 from inspections.models import ComplaintCategory, Inspection
 from procurement import services as procurement
-from procurement.models import Role
 from tests import factories
 from tests.inspections import conftest as quality_fixtures
 from tests.inspections.conftest import good, record

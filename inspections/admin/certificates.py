@@ -11,13 +11,9 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.http import HttpRequest
 
-from procurement.admin.common import (
-    SavesOnlyEditedFields,
-    ViewOnlyInline,
-    asks_first,
-    run_each,
-)
-from procurement.admin.history import EventSource, HistoryAdminMixin, record_events
+from core.admin.common import SavesOnlyEditedFields, ViewOnlyInline, asks_first, run_each
+from core.admin.forms import ReasonForm
+from core.admin.history import EventSource, HistoryAdminMixin, record_events
 
 from .. import admin_forms, services
 from ..models import Certificate, CertificateEvent, VerificationStatus
@@ -66,7 +62,7 @@ def _verification_action(status: str, *, description: str, title: str, warning: 
 
     # The intermediate page posts the action back by this name.
     action.__name__ = action.__qualname__ = f"mark_{status}"
-    page = asks_first(admin_forms.ReasonForm, title=title, submit=description, warning=warning)
+    page = asks_first(ReasonForm, title=title, submit=description, warning=warning)
     return admin.action(description=description)(page(action))
 
 

@@ -20,7 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from procurement.roles import Role, has_role
+from core.roles import Role, has_role
 
 QUALITY_ROLES = (Role.MINISTRY_OFFICER, Role.INSPECTOR)
 OFFICERS = (Role.MINISTRY_OFFICER,)

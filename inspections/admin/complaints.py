@@ -9,9 +9,10 @@ from django.contrib import admin
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
 
-from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
-from procurement.admin.export import CsvExportMixin
-from procurement.admin.history import EventSource, HistoryAdminMixin, record_events
+from core.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
+from core.admin.export import CsvExportMixin
+from core.admin.forms import ReasonForm
+from core.admin.history import EventSource, HistoryAdminMixin, record_events
 
 from .. import admin_forms, services
 from ..models import Complaint, ComplaintEvent, ComplaintStatus
@@ -57,9 +58,7 @@ def _escalation(*, hold_lot: bool, request_inspection: bool, description: str, w
     action.__name__ = action.__qualname__ = (
         "hold_lot_and_request_inspection" if hold_lot else "request_inspection"
     )
-    page = asks_first(
-        admin_forms.ReasonForm, title=description, submit=description, warning=warning
-    )
+    page = asks_first(ReasonForm, title=description, submit=description, warning=warning)
     return admin.action(description=description)(page(action))
 
 

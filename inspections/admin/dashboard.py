@@ -15,10 +15,10 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.safestring import SafeString
 
-from procurement.roles import Role, has_role
+from core.roles import Role, has_role
 
 from .. import charts
-from ..dashboard import Dashboard, Recovery, ministry_dashboard
+from ..selectors.dashboard import Dashboard, Recovery, ministry_dashboard
 
 
 def admin_index(request: HttpRequest) -> TemplateResponse:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
-from procurement.admin.history import EventSource, HistoryAdminMixin, record_events
+from core.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
+from core.admin.forms import ReasonForm
+from core.admin.history import EventSource, HistoryAdminMixin, record_events
 from procurement.models import Supplier
 
-from .. import admin_forms, services
+from .. import services
 from ..models import SupplierLevel, SupplierLevelEvent
 from .common import ActionsByRole, RoleAccess
 
@@ -72,7 +73,7 @@ class SupplierLevelAdmin(HistoryAdminMixin, RoleAccess, ActionsByRole, ViewOnlyA
 
     @admin.action(description="Approve reduced inspection")
     @asks_first(
-        admin_forms.ReasonForm,
+        ReasonForm,
         title="Approve reduced inspection",
         submit="Approve reduced inspection",
         warning=(
@@ -91,7 +92,7 @@ class SupplierLevelAdmin(HistoryAdminMixin, RoleAccess, ActionsByRole, ViewOnlyA
         description="Return to normal inspection (irregular production or other conditions)"
     )
     @asks_first(
-        admin_forms.ReasonForm,
+        ReasonForm,
         title="Return to normal inspection",
         submit="Return to normal inspection",
         warning=(
@@ -109,7 +110,7 @@ class SupplierLevelAdmin(HistoryAdminMixin, RoleAccess, ActionsByRole, ViewOnlyA
 
     @admin.action(description="Reinstate supplier (after corrective action)")
     @asks_first(
-        admin_forms.ReasonForm,
+        ReasonForm,
         title="Reinstate a discontinued supplier",
         submit="Reinstate",
         warning=(

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from procurement.admin.common import ViewOnlyAdmin
-from procurement.admin.export import CsvExportMixin
+from core.admin.common import ViewOnlyAdmin
+from core.admin.export import CsvExportMixin
 
 from ..models import Channel, DeliveryStatus, Notice, NoticeReply
 from .common import RoleAccess

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from core.roles import Role
 from procurement.models import Lot
-from procurement.roles import Role
 
 from ..models import (
     EffectivenessLevel,

@@ -9,9 +9,9 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 
-from procurement.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
-from procurement.admin.history import EventSource, HistoryAdminMixin, record_events
-from procurement.admin.lots import warns_of_mismatch
+from core.admin.common import ViewOnlyAdmin, ViewOnlyInline, asks_first, run_each
+from core.admin.history import EventSource, HistoryAdminMixin, record_events
+from procurement.admin.lot_actions import warns_of_mismatch
 from procurement.models import Lot
 
 from .. import admin_forms, services

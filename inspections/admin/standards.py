@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from procurement.admin.history import HistoryAdminMixin
+from core.admin.history import HistoryAdminMixin
 from procurement.admin.reference import StandardAdmin as ProcurementStandardAdmin
 from procurement.models import Standard
 

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from procurement.models import Lot
 
 from ..models import Complaint, ComplaintCategory, NoticeReply
-from .selectors import DeliveryFilter, NoticeLotRow
+from ..selectors.portal import DeliveryFilter, NoticeLotRow
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
 

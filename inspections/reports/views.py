@@ -19,11 +19,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from core.roles import Role, has_role
 from procurement.models import Lot, Supplier
-from procurement.roles import Role, has_role
 
 from ..models import Recall
-from . import contents, selectors
+from ..selectors import reports as selectors
+from . import contents
 from .csv import csv_response
 from .document import Document, for_page
 from .pdf import pdf_response

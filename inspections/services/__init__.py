@@ -1,9 +1,11 @@
-"""Every write of the quality side, by subject: `lots` (inspections, the decisions they take,
-supplier levels, certificates), `complaints` (problems hospitals report), `recalls` (preparing
-and issuing a recall), `notices` (delivering recall notices through their outbox rows) and
-`replies` (a hospital's answer to its notice, its returns and their receipt at the warehouse).
+"""Every write of the quality side, by subject: `inspections` (recording one and the decisions it
+takes), `levels` (the supplier's inspection level), `certificates`, `complaints` (problems
+hospitals report), `recalls` (preparing and issuing a recall), `notices` (delivering recall
+notices through their outbox rows) and `replies` (a hospital's answer to its notice, its
+returns and their receipt at the warehouse).
 Callers import from here: `from inspections import services; services.inspection_record(...)`."""
 
+from .certificates import certificate_set_verification, refuse_release_on_dead_documents
 from .complaints import (
     COMPLAINT_EMAILS,
     complaint_close,
@@ -11,14 +13,14 @@ from .complaints import (
     complaint_escalate,
     complaint_report,
 )
-from .lots import (
+from .inspections import (
     InspectionInput,
     Panel,
-    certificate_set_verification,
     inspection_conflict_decide,
     inspection_record,
+)
+from .levels import (
     refuse_discontinued_supplier,
-    refuse_release_on_dead_documents,
     supplier_level_approve_reduced,
     supplier_level_reinstate,
     supplier_level_return_to_normal,

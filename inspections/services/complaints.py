@@ -14,11 +14,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from procurement import outbox
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from core.outbox import emails as outbox
+from core.roles import Role, require_role
+from core.validation import require_reason
 from procurement import services as procurement
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
 from procurement.models import Distribution, LotStatus
-from procurement.roles import Role, require_role
 from procurement.selectors import user_language, user_may_act_for_hospital
 
 from ..models import Complaint, ComplaintCategory, ComplaintEvent, ComplaintStatus
@@ -130,9 +131,7 @@ def complaint_escalate(
     inspection request puts the lot in the inspectors' queue until an inspection is recorded.
     """
     require_role(actor, Role.MINISTRY_OFFICER, action="act on complaints")  # the panel: English
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("A written reason is required.")
+    reason = require_reason(reason, "acting on a complaint")
     if not (hold_lot or request_inspection):
         raise InvalidInput("Choose at least one: put the lot on hold, or ask for an inspection.")
     with transaction.atomic():

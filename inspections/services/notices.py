@@ -33,9 +33,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from procurement import mailer, outbox
-from procurement.outbox import retry_at
-from procurement.services import webhooks
+from core.outbox import emails as outbox
+from core.outbox import smtp as mailer
+from core.outbox import webhooks
+from core.outbox.emails import retry_at
 
 from ..models import (
     Channel,

@@ -15,11 +15,15 @@ from collections.abc import Sequence
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from procurement import bulk, outbox
+from core import bulk
+from core.errors import IllegalTransition, InvalidInput
+from core.models import WebhookEvent
+from core.outbox import emails as outbox
+from core.outbox import webhooks
+from core.roles import Role, require_role
+from core.validation import require_reason
 from procurement import services as procurement
-from procurement.errors import IllegalTransition, InvalidInput
-from procurement.models import Lot, LotStatus, WebhookEvent
-from procurement.roles import Role, require_role
+from procurement.models import Lot, LotStatus
 
 from .. import selectors
 from ..models import (
@@ -150,7 +154,7 @@ def recall_issue(*, recall: Recall, actor) -> Recall:
         notices = _notices_create(recall, lots)
         recall.issued_at = timezone.now()
         _move(recall, RecallStatus.ISSUED, actor=actor, reason=f"{len(notices)} notice(s).")
-        procurement.webhook_publish(
+        webhooks.webhook_publish(
             event=WebhookEvent.RECALL_ISSUED,
             payload=lambda: webhook_payloads.recall_issued_payload(recall, lots, notices),
             key=f"recall-issued:{recall.pk}",
@@ -162,9 +166,7 @@ def recall_issue(*, recall: Recall, actor) -> Recall:
 def recall_cancel(*, recall: Recall, actor, reason: str) -> Recall:
     """Drop a draft recall (an issued recall is closed, never cancelled)."""
     require_role(actor, Role.MINISTRY_OFFICER, action="cancel a recall")
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("A written reason is required for cancelling a recall.")
+    reason = require_reason(reason, "cancelling a recall")
     with transaction.atomic():
         recall = Recall.objects.select_for_update().get(pk=recall.pk)
         _check_move(recall, RecallStatus.CANCELLED)
@@ -188,9 +190,7 @@ def recall_start_closing(*, recall: Recall, actor, reason: str = "") -> Recall:
 def recall_reopen(*, recall: Recall, actor, reason: str) -> Recall:
     """Take a closing recall back to issued (something is still out there), with a reason."""
     require_role(actor, Role.MINISTRY_OFFICER, action="reopen a recall")
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("A written reason is required for taking a recall back to issued.")
+    reason = require_reason(reason, "taking a recall back to issued")
     return _transition(recall, RecallStatus.ISSUED, actor=actor, reason=reason)
 
 

@@ -23,10 +23,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from core.models import WebhookEvent
+from core.outbox import webhooks
+from core.roles import Role, require_role
 from procurement import services as procurement
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
-from procurement.models import Hospital, Lot, MovementKind, StockMovement, WebhookEvent
-from procurement.roles import Role, require_role
+from procurement.models import Hospital, Lot, MovementKind, StockMovement
 from procurement.selectors import user_may_act_for_hospital
 
 from ..models import (
@@ -151,7 +153,7 @@ def notice_reply(
             answered_by=actor,
             data=_version_data(reply, lots, figures, booked),
         )
-        procurement.webhook_publish(
+        webhooks.webhook_publish(
             event=WebhookEvent.NOTICE_ANSWERED,
             payload=lambda: webhook_payloads.notice_answered_payload(notice, reply, version),
             key=f"notice-reply-version:{version.pk}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from procurement.models import Lot
-from procurement.services.webhooks import lot_ref
+from procurement.services.webhook_payloads import lot_ref
 
 from ..models import Inspection, Notice, NoticeReply, NoticeReplyVersion, Recall
 

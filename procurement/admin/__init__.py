@@ -9,17 +9,7 @@ refuses every one of them, the action's page stays open with the input as typed)
 are offered by role: inspectors decide, warehouse clerks move stock, officers do everything.
 """
 
-from . import (
-    imports,
-    ledger,
-    lots,
-    orders,
-    reference,
-    shipments,
-    supplier_returns,
-    tokens,
-    webhooks,
-)
+from . import imports, ledger, lots, orders, reference, shipments, supplier_returns, tokens
 
 __all__ = [
     "imports",
@@ -30,5 +20,4 @@ __all__ = [
     "shipments",
     "supplier_returns",
     "tokens",
-    "webhooks",
 ]

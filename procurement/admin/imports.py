@@ -18,11 +18,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from .. import imports
-from ..errors import DomainError
+from core.admin.common import ViewOnlyAdmin
+from core.errors import DomainError
+
 from ..models import ImportJob, ImportKind, ImportStatus
 from ..planning import RowError
-from .common import ViewOnlyAdmin
+from ..selectors import imports as import_selectors
+from ..services import imports
 
 # Where each kind's records are listed (the button's changelist, the result's link).
 TARGETS = {
@@ -75,7 +77,7 @@ class ImportJobAdmin(ViewOnlyAdmin):
     date_hierarchy = "created_at"
 
     def get_queryset(self, request: HttpRequest):
-        return imports.import_jobs_for_user(request.user)
+        return import_selectors.import_jobs_for_user(request.user)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(imports.kinds_for_user(request.user))
@@ -132,7 +134,7 @@ class ImportJobAdmin(ViewOnlyAdmin):
         context = {
             **self._context(request, title),
             "job": job,
-            "progress": imports.import_job_progress(job),
+            "progress": import_selectors.import_job_progress(job),
             "importer": imports.importer_for(job.kind),
             "events": job.events.select_related("actor"),
             "errors_more": max(0, job.error_count - len(job.errors)),
@@ -144,7 +146,7 @@ class ImportJobAdmin(ViewOnlyAdmin):
 
     def status_view(self, request: HttpRequest, job_id: int) -> JsonResponse:
         """What the progress bar polls every second (never cached: admin_view says so)."""
-        return JsonResponse(imports.import_job_progress(self._job(request, job_id)))
+        return JsonResponse(import_selectors.import_job_progress(self._job(request, job_id)))
 
     def apply_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         """Ask before applying (GET), then apply (POST): a refusal is shown on the job page."""

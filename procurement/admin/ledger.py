@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from ..models import (
-    Distribution,
-    ImportKind,
-    LotEvent,
-    OutboundEmail,
-    OutboundEmailAttempt,
-    StockBalance,
-    StockMovement,
-)
-from .common import (
-    ViewOnlyAdmin,
-    ViewOnlyInline,
-)
-from .export import CsvExportMixin
-from .history import HistoryAdminMixin
+from core.admin.common import ViewOnlyAdmin
+from core.admin.export import CsvExportMixin
+from core.admin.history import HistoryAdminMixin
+
+from ..models import Distribution, ImportKind, LotEvent, StockBalance, StockMovement
 from .imports import ImportFromCsvMixin
 
 # ---------------------------------------------------------------------------------------------
@@ -139,38 +129,3 @@ class DistributionAdmin(ImportFromCsvMixin, HistoryAdminMixin, CsvExportMixin, V
     def discrepancy(self, distribution: Distribution) -> str:
         difference = distribution.discrepancy
         return "-" if not difference else f"{difference:+,}"
-
-
-# ---------------------------------------------------------------------------------------------
-# The e-mail outbox: view only (a failed e-mail is visible here; the sweeper retries)
-
-
-class OutboundEmailAttemptInline(ViewOnlyInline):
-    model = OutboundEmailAttempt
-    fields = ["at", "succeeded", "error"]
-
-
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(ViewOnlyAdmin):
-    list_display = ["created_at", "subject", "recipients", "language", "status", "attempt_count"]
-    list_filter = ["status", "language"]
-    search_fields = ["subject", "key", "to"]
-    date_hierarchy = "created_at"
-    fields = [
-        "key",
-        "to",
-        "subject",
-        "body",
-        "language",
-        "status",
-        "created_at",
-        "claimed_at",
-        "next_attempt_at",
-        "sent_at",
-        "attempt_count",
-    ]
-    inlines = [OutboundEmailAttemptInline]
-
-    @admin.display(description="to")
-    def recipients(self, email: OutboundEmail) -> str:
-        return ", ".join(email.to)

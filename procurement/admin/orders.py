@@ -6,15 +6,7 @@ from django.contrib import admin
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
-from .. import admin_forms, services
-from ..models import (
-    IntendedUse,
-    OrderEvent,
-    OrderStatus,
-    PurchaseOrder,
-    PurchaseOrderLine,
-)
-from .common import (
+from core.admin.common import (
     RefusalShownOnForm,
     SavesOnlyEditedFields,
     ViewOnlyAdmin,
@@ -22,8 +14,18 @@ from .common import (
     asks_first,
     run_each,
 )
-from .export import CsvExportMixin
-from .history import EventSource, HistoryAdminMixin, record_events
+from core.admin.export import CsvExportMixin
+from core.admin.forms import ReasonForm, StatedReasonForm
+from core.admin.history import EventSource, HistoryAdminMixin, record_events
+
+from .. import services
+from ..models import (
+    IntendedUse,
+    OrderEvent,
+    OrderStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
 
 record_events(PurchaseOrder, EventSource(OrderEvent, "order"))
 
@@ -180,7 +182,7 @@ class PurchaseOrderAdmin(
 
     @admin.action(description="Place selected orders", permissions=["change"])
     @asks_first(
-        admin_forms.StatedReasonForm,
+        StatedReasonForm,
         title="Place purchase orders",
         submit="Place orders",
         warning="A placed order is binding on the supplier; only drafts with lines are placed.",
@@ -195,7 +197,7 @@ class PurchaseOrderAdmin(
         )
 
     @admin.action(description="Cancel selected orders", permissions=["change"])
-    @asks_first(admin_forms.ReasonForm, title="Cancel purchase orders", submit="Cancel orders")
+    @asks_first(ReasonForm, title="Cancel purchase orders", submit="Cancel orders")
     def cancel_orders(self, request, queryset, *, reason: str) -> int:
         return run_each(
             self,

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.admin.export import CsvExportMixin
+from core.admin.history import HistoryAdminMixin
+from core.roles import Role, has_role
+
 from .. import admin_forms
-from ..models import (
-    Hospital,
-    HospitalMembership,
-    ImportKind,
-    Location,
-    Product,
-    Role,
-    Standard,
-    Supplier,
-)
-from ..roles import has_role
-from .export import CsvExportMixin
-from .history import HistoryAdminMixin
+from ..models import Hospital, HospitalMembership, ImportKind, Location, Product, Standard, Supplier
+from ..validators import normalize_gtin
 from .imports import ImportFromCsvMixin
 
 # ---------------------------------------------------------------------------------------------
@@ -71,11 +65,25 @@ class SupplierAdmin(HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+class ProductForm(forms.ModelForm):
+    """Takes a GTIN as printed (8, 12, 13 or 14 digits) and keeps its 14-digit form."""
+
+    class Meta:
+        model = Product
+        fields = ["name", "sku", "gtin", "category", "claimed_standard", "manufacturer", "unit"]
+
+    def clean_gtin(self) -> str:
+        gtin = self.cleaned_data.get("gtin") or ""
+        return normalize_gtin(gtin) if gtin.strip() else ""
+
+
 @admin.register(Product)
 class ProductAdmin(ImportFromCsvMixin, HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
+    form = ProductForm
     csv_columns = [
         "name",
         "sku",
+        "gtin",
         "category",
         "manufacturer",
         "unit",
@@ -83,10 +91,10 @@ class ProductAdmin(ImportFromCsvMixin, HistoryAdminMixin, CsvExportMixin, admin.
         "medical_standard",
     ]
     import_kind = ImportKind.PRODUCTS
-    list_display = ["name", "sku", "category", "claimed_standard", "medical_standard"]
+    list_display = ["name", "sku", "gtin", "category", "claimed_standard", "medical_standard"]
     list_filter = ["category", "claimed_standard__is_medical"]
     list_select_related = ["claimed_standard"]
-    search_fields = ["name", "sku", "manufacturer", "claimed_standard__code"]
+    search_fields = ["name", "sku", "gtin", "manufacturer", "claimed_standard__code"]
     autocomplete_fields = ["claimed_standard"]
 
     @admin.display(boolean=True, description="medical standard")

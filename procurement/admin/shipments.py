@@ -10,18 +10,16 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core.admin.common import SavesOnlyEditedFields, ViewOnlyInline
+from core.admin.export import CsvExportMixin
+from core.admin.history import HistoryAdminMixin
+from core.errors import DomainError
+
 from .. import admin_forms, services
-from ..errors import DomainError
 from ..models import (
     Lot,
     Shipment,
 )
-from .common import (
-    SavesOnlyEditedFields,
-    ViewOnlyInline,
-)
-from .export import CsvExportMixin
-from .history import HistoryAdminMixin
 
 # ---------------------------------------------------------------------------------------------
 # Shipments and receiving

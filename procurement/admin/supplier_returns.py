@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .. import admin_forms, services
+from core.admin.common import ViewOnlyInline, asks_first, run_each
+from core.admin.export import CsvExportMixin
+from core.admin.forms import ReasonForm
+from core.admin.history import EventSource, HistoryAdminMixin, record_events
+
+from .. import services
 from ..models import CreditClaimEvent, CreditClaimStatus, SupplierReturn
-from .common import ViewOnlyInline, asks_first, run_each
-from .export import CsvExportMixin
-from .history import EventSource, HistoryAdminMixin, record_events
 
 record_events(SupplierReturn, EventSource(CreditClaimEvent, "supplier_return"))
 
@@ -102,7 +104,7 @@ class SupplierReturnAdmin(HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
 
     @admin.action(description="Mark the credit claim accepted", permissions=["change"])
     @asks_first(
-        admin_forms.ReasonForm,
+        ReasonForm,
         title="The supplier accepted the credit claim",
         submit="Mark accepted",
         warning="Say how the supplier accepted the claim (letter, e-mail, credit note number).",
@@ -114,7 +116,7 @@ class SupplierReturnAdmin(HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
 
     @admin.action(description="Mark the credit claim paid", permissions=["change"])
     @asks_first(
-        admin_forms.ReasonForm,
+        ReasonForm,
         title="The credit claim was paid",
         submit="Mark paid",
         warning="Only an accepted claim can be paid. Name the payment or credit note.",
@@ -124,7 +126,7 @@ class SupplierReturnAdmin(HistoryAdminMixin, CsvExportMixin, admin.ModelAdmin):
 
     @admin.action(description="Mark the credit claim refused", permissions=["change"])
     @asks_first(
-        admin_forms.ReasonForm,
+        ReasonForm,
         title="The supplier refused the credit claim",
         submit="Mark refused",
         warning="A refusal is final. Say why the supplier refused the claim.",

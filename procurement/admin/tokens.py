@@ -8,10 +8,12 @@ from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
-from .. import admin_forms, services
-from ..errors import DomainError
+from core.admin.common import asks_first, run_each
+from core.admin.forms import ReasonForm
+from core.errors import DomainError
+
+from .. import services
 from ..models import ApiToken, Hospital
-from .common import asks_first, run_each
 
 
 class ApiTokenCreateForm(forms.ModelForm):
@@ -145,7 +147,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected tokens", permissions=["change"])
     @asks_first(
-        admin_forms.ReasonForm,
+        ReasonForm,
         title="Revoke API tokens",
         submit="Revoke",
         warning="The system using the token is refused from this moment on. This is final.",

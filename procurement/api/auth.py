@@ -6,7 +6,8 @@ from django_ratelimit.core import is_ratelimited
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from ..ratelimit import api_token_failure_rate, client_address
+from core.ratelimit import api_token_failure_rate, client_address
+
 from ..services.tokens import api_token_authenticate
 
 

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from . import views, webhooks
+from . import views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -13,7 +13,6 @@ router.register("hospitals", views.HospitalViewSet, basename="hospital")
 router.register("orders", views.PurchaseOrderViewSet, basename="order")
 router.register("shipments", views.ShipmentViewSet, basename="shipment")
 router.register("lots", views.LotViewSet, basename="lot")
-router.register("webhooks", webhooks.WebhookSubscriptionViewSet, basename="webhook")
 router.register("distributions", views.DistributionViewSet, basename="distribution")
 router.register("stock-movements", views.StockMovementViewSet, basename="stock-movement")
 router.register("supplier-returns", views.SupplierReturnViewSet, basename="supplier-return")

@@ -1,13 +1,14 @@
-"""Distribution plans: units of one or more released lots sent to many hospitals at once, typed
-into the warehouse's planning page or imported from a CSV file.
+"""Distribution plans: units of one or more released lots sent to many hospitals at once, typed into
+the warehouse's planning page or imported from a CSV file.
 
-The write side is one service, `distribution_plan_dispatch` (`dispatch.py`): every allocation or
-none. The CSV side (`csv_import.py`) is a pure parser (`plan_rows_from_csv`: text in, rows and
-row errors out; `plan_rows_from_lines` the same over a file read line by line, for the
-panel's import jobs) and one read (`plan_resolve`: codes and numbers to hospitals and lots, checked
-against what the warehouse holds). The import's preview and its confirmation both run
-`plan_from_csv`, so what the clerk confirmed is checked again, against the stock of that moment,
-before anything moves. What a plan is made of lives in `plan.py`.
+The write side is one service, `procurement.services.planning.distribution_plan_dispatch`: every
+allocation or none; the planner's reads are `procurement.selectors.planning`. The CSV side
+(`csv_import.py`) is a pure parser (`plan_rows_from_csv`: text in, rows and row errors out;
+`plan_rows_from_lines` the same over a file read line by line, for the panel's import jobs) and one
+read (`plan_resolve`: codes and numbers to hospitals and lots, checked against what the warehouse
+holds). The import's preview and its confirmation both run `plan_from_csv`, so what the clerk
+confirmed is checked again, against the stock of that moment, before anything moves. What a plan is
+made of lives in `plan.py`.
 """
 
 from .csv_import import (
@@ -20,7 +21,6 @@ from .csv_import import (
     plan_rows_from_lines,
     plan_text_from_bytes,
 )
-from .dispatch import distribution_plan_dispatch, lot_dispatch_refusal, lots_with_warehouse_stock
 from .plan import (
     COLUMNS,
     MAX_QUANTITY,
@@ -48,9 +48,6 @@ __all__ = [
     "ResolvedPlan",
     "RowError",
     "csv_delimiter",
-    "distribution_plan_dispatch",
-    "lot_dispatch_refusal",
-    "lots_with_warehouse_stock",
     "plan_from_csv",
     "plan_from_lines",
     "plan_header_errors",

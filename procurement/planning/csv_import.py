@@ -16,7 +16,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from ..models import Hospital, Lot, LotStatus
-from .dispatch import lots_with_warehouse_stock
+from ..selectors.planning import lots_with_warehouse_stock
 from .plan import (
     COLUMNS,
     MAX_QUANTITY,

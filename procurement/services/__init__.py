@@ -10,10 +10,12 @@ By subject: `orders` (create, place, cancel), `receiving` (shipments into quaran
 `lots` (a lot's status and dates, and the lock/move/event helpers the others share),
 `supplier_returns` (returns to the supplier and their credit claims), `distribution` (dispatch,
 receipt confirmation, use at hospitals), `returns` (units coming back from hospitals, reported
-use of recalled lots), `guards` (the checks inspections adds), `preferences`, `ledger_watch`,
-`tokens` (API tokens for other systems), `webhooks` (events other systems subscribe to, sent
-through an outbox; `webhook_publish` is called by the services that make each change).
-The dependency runs one way: `_common` and `guards` <- `orders`, `lots` <- the rest.
+use of recalled lots), `planning` (a distribution plan: many hospitals at once, all or none),
+`ledger` (the movements and balances every quantity change writes), `imports` (CSV import jobs
+and the rows they write), `guards` (the checks inspections adds), `preferences`,
+`ledger_watch`, `tokens` (API tokens for other systems) and `webhook_payloads` (what this side's
+webhook events carry; `core.outbox.webhooks` publishes them). The dependency runs one way:
+`ledger` and `guards` <- `orders`, `lots` <- the rest.
 
 Callers import from here: `from procurement import services; services.lot_release(...)`. A test
 that replaces a function a service calls patches the submodule where that service looks it up
@@ -41,6 +43,7 @@ from .lots import (
     lot_release,
 )
 from .orders import OrderLineInput, order_cancel, order_create, order_place
+from .planning import distribution_plan_dispatch
 from .preferences import user_language_set
 from .receiving import LotInput, shipment_receive
 from .returns import (
@@ -59,15 +62,6 @@ from .supplier_returns import (
     supplier_return_create,
 )
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke
-from .webhooks import (
-    webhook_deliver,
-    webhook_delivery_retry,
-    webhook_publish,
-    webhook_subscription_create,
-    webhook_subscription_deactivate,
-    webhook_subscription_update,
-    webhooks_sweep,
-)
 
 __all__ = [
     "CENT",
@@ -88,6 +82,7 @@ __all__ = [
     "distribution_confirm_receipt",
     "distribution_dispatch",
     "distribution_dispatch_many",
+    "distribution_plan_dispatch",
     "ledger_check_report",
     "lot_correct_dates",
     "lot_dispatch_refusal",
@@ -110,11 +105,4 @@ __all__ = [
     "stock_return_from_hospital",
     "supplier_return_create",
     "user_language_set",
-    "webhook_deliver",
-    "webhook_delivery_retry",
-    "webhook_publish",
-    "webhook_subscription_create",
-    "webhook_subscription_deactivate",
-    "webhook_subscription_update",
-    "webhooks_sweep",
 ]

@@ -12,8 +12,11 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import bulk, ledger, outbox
-from ..errors import IllegalTransition, InvalidInput, NotPermitted
+from core import bulk
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from core.outbox import emails as outbox
+from core.roles import Role, require_role
+
 from ..models import (
     Distribution,
     Hospital,
@@ -23,8 +26,8 @@ from ..models import (
     LotStatus,
     MovementKind,
 )
-from ..roles import Role, require_role
 from ..selectors import user_may_act_for_hospital
+from . import ledger
 from .lots import _lock_lot, _lot_event
 
 

@@ -10,8 +10,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from .. import ledger
-from ..errors import IllegalTransition, InvalidInput
+from core.errors import IllegalTransition, InvalidInput
+from core.models import WebhookEvent
+from core.roles import Role, require_role
+from core.validation import require_reason
+
 from ..models import (
     LocationKind,
     Lot,
@@ -20,13 +23,10 @@ from ..models import (
     MovementKind,
     ReleaseBasis,
     StockMovement,
-    WebhookEvent,
     lot_may_move,
 )
-from ..roles import Role, require_role
 from ..selectors import lot_was_dispatched
-from . import webhooks
-from ._common import _require_reason
+from . import ledger, webhook_payloads
 from .guards import release_guards
 
 
@@ -48,10 +48,10 @@ def lot_release(
     """
     if basis == ReleaseBasis.DOCUMENTS:
         require_role(actor, Role.MINISTRY_OFFICER, action="release a lot on documents")
-        reason = _require_reason(reason, "an emergency release on documents")
+        reason = require_reason(reason, "an emergency release on documents")
     elif basis == ReleaseBasis.INSPECTION:
         require_role(actor, Role.INSPECTOR, Role.MINISTRY_OFFICER, action="release a lot")
-        reason = _require_reason(
+        reason = require_reason(
             reason, "a release on an accepted inspection (name the inspection or lab report)"
         )
     else:
@@ -119,7 +119,7 @@ def _check_mismatch_override(lot: Lot, actor, override: str) -> str:
 def lot_hold(*, lot: Lot, actor, reason: str) -> Lot:
     """Put a lot on hold: suspect, nothing more may be dispatched until it is decided."""
     require_role(actor, Role.MINISTRY_OFFICER, Role.INSPECTOR, action="put a lot on hold")
-    reason = _require_reason(reason, "putting a lot on hold")
+    reason = require_reason(reason, "putting a lot on hold")
     with transaction.atomic():
         lot = _lock_lot(lot)
         if lot.status != LotStatus.ON_HOLD:
@@ -130,7 +130,7 @@ def lot_hold(*, lot: Lot, actor, reason: str) -> Lot:
 def lot_reject(*, lot: Lot, actor, reason: str) -> Lot:
     """Reject a lot that failed before any unit left the warehouse."""
     require_role(actor, Role.MINISTRY_OFFICER, Role.INSPECTOR, action="reject a lot")
-    reason = _require_reason(reason, "rejecting a lot")
+    reason = require_reason(reason, "rejecting a lot")
     with transaction.atomic():
         lot = _lock_lot(lot)
         if lot.status == LotStatus.REJECTED:
@@ -147,7 +147,7 @@ def lot_reject(*, lot: Lot, actor, reason: str) -> Lot:
 def lot_recall(*, lot: Lot, actor, reason: str) -> Lot:
     """Mark a lot recalled: it failed after units reached hospitals. Nothing more is dispatched."""
     require_role(actor, Role.MINISTRY_OFFICER, action="recall a lot")
-    reason = _require_reason(reason, "recalling a lot")
+    reason = require_reason(reason, "recalling a lot")
     with transaction.atomic():
         lot = _lock_lot(lot)
         if lot.status == LotStatus.RECALLED:
@@ -174,7 +174,7 @@ def lot_dispose(*, lot: Lot, actor, method: str, reason: str, reference: str = "
     used) first, so that the lot's disposal is the end of its story.
     """
     require_role(actor, Role.MINISTRY_OFFICER, action="dispose of a lot")
-    reason = _require_reason(reason, "disposing of a lot")
+    reason = require_reason(reason, "disposing of a lot")
     sink = LocationKind(method) if method in LocationKind.values else None
     if sink not in DISPOSAL_KINDS:
         raise InvalidInput("Dispose by returning to the supplier or by destruction.")
@@ -268,7 +268,7 @@ def lot_correct_dates(
     act with a written reason and an event that keeps the old and the new dates.
     """
     require_role(actor, Role.MINISTRY_OFFICER, action="correct a lot's dates")
-    reason = _require_reason(reason, "correcting a lot's dates")
+    reason = require_reason(reason, "correcting a lot's dates")
     if manufactured_on and expires_on and expires_on <= manufactured_on:
         raise InvalidInput("The expiry date must be after the manufacturing date.")
     with transaction.atomic():
@@ -314,8 +314,10 @@ def _lot_move(
         data=data,
         from_status=from_status,
     )
-    webhooks.lot_event_publish(
-        event, WebhookEvent.LOT_STATUS_CHANGED, lambda: webhooks.lot_status_changed_payload(event)
+    webhook_payloads.lot_event_publish(
+        event,
+        WebhookEvent.LOT_STATUS_CHANGED,
+        lambda: webhook_payloads.lot_status_changed_payload(event),
     )
 
 

@@ -10,7 +10,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..errors import IllegalTransition, InvalidInput
+from core.errors import IllegalTransition, InvalidInput
+from core.roles import Role, require_role
+from core.validation import require_reason
+
 from ..models import (
     ORDER_TRANSITIONS,
     IntendedUse,
@@ -22,8 +25,6 @@ from ..models import (
     Standard,
     Supplier,
 )
-from ..roles import Role, require_role
-from ._common import _require_reason
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def order_place(*, order: PurchaseOrder, actor, reason: str = "") -> PurchaseOrd
 def order_cancel(*, order: PurchaseOrder, actor, reason: str) -> PurchaseOrder:
     """Cancel an order of which nothing has been received yet."""
     require_role(actor, Role.MINISTRY_OFFICER, action="cancel purchase orders")
-    reason = _require_reason(reason, "cancelling an order")
+    reason = require_reason(reason, "cancelling an order")
     with transaction.atomic():
         order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
         if order.status == OrderStatus.CANCELLED:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from ..errors import InvalidInput
+from core.errors import InvalidInput
+
 from ..models import UserPreference
 
 

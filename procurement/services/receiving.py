@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from .. import ledger
-from ..errors import IllegalTransition, InvalidInput
+from core.errors import IllegalTransition, InvalidInput
+from core.roles import Role, require_role
+
 from ..models import (
     Lot,
     LotEvent,
@@ -22,7 +23,7 @@ from ..models import (
     PurchaseOrderLine,
     Shipment,
 )
-from ..roles import Role, require_role
+from . import ledger
 from .guards import receipt_guards
 from .lots import _lot_event
 from .orders import _order_move

@@ -15,21 +15,13 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import ledger
-from ..errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
-from ..models import (
-    Hospital,
-    LocationKind,
-    Lot,
-    LotEvent,
-    LotStatus,
-    MovementKind,
-    StockMovement,
-    WebhookEvent,
-)
-from ..roles import Role, require_role
+from core.errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
+from core.models import WebhookEvent
+from core.roles import Role, require_role
+
+from ..models import Hospital, LocationKind, Lot, LotEvent, LotStatus, MovementKind, StockMovement
 from ..selectors import user_may_act_for_hospital
-from . import webhooks
+from . import ledger, webhook_payloads
 from .lots import _lock_lot, _lot_event
 
 # Lots whose units hospitals send back: they must not be used, and are never dispatched.
@@ -67,10 +59,10 @@ def stock_return_from_hospital(
             actor=actor,
             data={"hospital": hospital.code, "quantity": quantity, "reference": reference},
         )
-        webhooks.lot_event_publish(
+        webhook_payloads.lot_event_publish(
             event,
             WebhookEvent.RETURN_RECEIVED,
-            lambda: webhooks.return_received_payload(event, hospital),
+            lambda: webhook_payloads.return_received_payload(event, hospital),
         )
     return movement
 
@@ -207,10 +199,10 @@ def return_receive(
                 "movement": movement.pk if movement else None,
             },
         )
-        webhooks.lot_event_publish(
+        webhook_payloads.lot_event_publish(
             event,
             WebhookEvent.RETURN_RECEIVED,
-            lambda: webhooks.return_received_payload(event, hospital),
+            lambda: webhook_payloads.return_received_payload(event, hospital),
         )
     return movement
 

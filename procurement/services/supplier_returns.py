@@ -7,7 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
 
-from ..errors import IllegalTransition, InvalidInput
+from core.errors import IllegalTransition, InvalidInput
+from core.roles import Role, require_role
+from core.validation import require_reason
+
 from ..models import (
     CREDIT_CLAIM_TRANSITIONS,
     CreditClaimEvent,
@@ -18,8 +21,6 @@ from ..models import (
     PurchaseOrderLine,
     SupplierReturn,
 )
-from ..roles import Role, require_role
-from ._common import _require_reason
 from .lots import _lock_lot, _lot_dispose_locked
 
 CENT = Decimal("0.01")
@@ -46,7 +47,7 @@ def supplier_return_create(
     the line's currency.
     """
     require_role(actor, Role.MINISTRY_OFFICER, action="return a lot to its supplier")
-    reason = _require_reason(reason, "returning a lot to its supplier")
+    reason = require_reason(reason, "returning a lot to its supplier")
     authorisation_reference = _check_authorisation_reference(authorisation_reference)
     credit_amount = _check_credit_amount(credit_amount)
     currency = _check_currency(currency)
@@ -110,7 +111,7 @@ def credit_claim_set_status(
     is already in is a no-op.
     """
     require_role(actor, Role.MINISTRY_OFFICER, action="change the status of a credit claim")
-    reason = _require_reason(reason, "changing the status of a credit claim")
+    reason = require_reason(reason, "changing the status of a credit claim")
     if status not in CreditClaimStatus.values:
         raise InvalidInput(f"Unknown credit claim status {status!r}.")
     with transaction.atomic():

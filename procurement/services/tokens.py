@@ -20,9 +20,10 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..errors import IllegalTransition, InvalidInput
-from ..models import ApiToken, Hospital, HospitalMembership, Role
-from ..roles import require_role, role_group
+from core.errors import IllegalTransition, InvalidInput
+from core.roles import Role, require_role, role_group
+
+from ..models import ApiToken, Hospital, HospitalMembership
 
 KEY_PREFIX = "pit_"
 # Touch `last_used_at` at most this often: a busy integration must not write on every request.

@@ -26,8 +26,8 @@ from schemathesis.checks import (
 )
 
 from config.wsgi import application
+from core.roles import Role
 from procurement import services as procurement
-from procurement.models import Role
 from tests import factories
 from tests.api_helpers import token_client
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from procurement.models import Role
+from core.roles import Role
 from tests.browser.conftest import sign_in
 from tests.factories import HospitalFactory, HospitalMembershipFactory, UserFactory
 from tests.inspections.recall_notices import issue_recall

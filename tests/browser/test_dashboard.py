@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from procurement.models import Role
+from core.roles import Role
 from tests.browser.conftest import sign_in
 from tests.factories import HospitalFactory, UserFactory
 from tests.inspections.recall_notices import issue_recall

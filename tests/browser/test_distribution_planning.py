@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
+from core.roles import Role
 from procurement import services
-from procurement.ledger import balance_of, warehouse_location
-from procurement.models import Distribution, Hospital, Lot, Role
+from procurement.models import Distribution, Hospital, Lot
 from procurement.selectors import ledger_violations
+from procurement.services.ledger import balance_of, warehouse_location
 from tests.browser.conftest import sign_in
 from tests.factories import HospitalFactory, UserFactory, released_lot
 

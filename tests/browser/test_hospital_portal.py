@@ -17,9 +17,11 @@ from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
+from core.models import OutboundEmail
+from core.roles import Role
 from inspections.models import Complaint, ComplaintCategory
 from procurement import services
-from procurement.models import Distribution, OutboundEmail, Role
+from procurement.models import Distribution
 from tests.browser.conftest import sign_in
 from tests.factories import (
     HospitalFactory,

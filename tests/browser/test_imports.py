@@ -9,10 +9,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from procurement import imports
-from procurement.imports import jobs
-from procurement.imports import reference as reference_import
-from procurement.models import Hospital, ImportJob, ImportKind, ImportStatus, Role
+from core.roles import Role
+from procurement.models import Hospital, ImportJob, ImportKind, ImportStatus
+from procurement.services import imports
+from procurement.services.imports import jobs
+from procurement.services.imports import reference as reference_import
 from tests.admin_helpers import admin_url
 from tests.browser.conftest import sign_in
 from tests.factories import HospitalFactory, UserFactory

@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from core.roles import Role
 from inspections.models import DeliveryStatus, Recall, RecallStatus
 from procurement import services
-from procurement.models import Lot, LotStatus, Role
+from procurement.models import Lot, LotStatus
 from tests.browser.conftest import sign_in
 from tests.factories import HospitalFactory, UserFactory, released_lot
 

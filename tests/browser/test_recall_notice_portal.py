@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from core.roles import Role
 from inspections import services as inspections
 from inspections.models import HospitalReturn, NoticeReply, RecallClass
 from procurement import services
-from procurement.models import Role
 from tests.browser.conftest import sign_in
 from tests.factories import (
     HospitalFactory,

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from core.roles import Role
 from procurement import services
-from procurement.models import Role
 from tests.browser.conftest import sign_in
 from tests.factories import HospitalFactory, HospitalMembershipFactory, UserFactory, released_lot
 

@@ -13,15 +13,9 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
+from core.models import WebhookDelivery, WebhookDeliveryStatus
 from inspections.models import Channel, DeliveryStatus, NoticeDelivery, Recall, RecallStatus
-from procurement.models import (
-    Distribution,
-    LotEvent,
-    MovementKind,
-    StockMovement,
-    WebhookDelivery,
-    WebhookDeliveryStatus,
-)
+from procurement.models import Distribution, LotEvent, MovementKind, StockMovement
 from procurement.selectors import ledger_violations
 
 Copies = Iterable[tuple[str, str]]

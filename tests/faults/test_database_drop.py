@@ -14,8 +14,8 @@ import pytest
 from django.db import OperationalError, connection
 
 from procurement import services
-from procurement.ledger import balance_of, warehouse_location
 from procurement.models import Distribution, LotEvent, StockMovement
+from procurement.services.ledger import balance_of, warehouse_location
 from tests import factories
 from tests.faults.checks import assert_nothing_half_written
 

@@ -12,10 +12,10 @@ import pytest
 from django.db import connection
 from django.db.models import Min, Sum
 
+from core.errors import InsufficientStock
 from procurement import services
-from procurement.errors import InsufficientStock
-from procurement.ledger import balance_of, warehouse_location
 from procurement.models import Distribution, StockBalance
+from procurement.services.ledger import balance_of, warehouse_location
 from tests import factories
 from tests.concurrency import all_at_once, sent_and_refused
 from tests.faults.checks import assert_nothing_half_written

@@ -12,9 +12,9 @@ import random
 import pytest
 from django.db.models import Sum
 
+from core.errors import InsufficientStock, InvalidInput
 from inspections import services
 from inspections.models import HospitalReturn, NoticeReply, NoticeReplyVersion
-from procurement.errors import InsufficientStock, InvalidInput
 from procurement.models import MovementKind, StockMovement
 from tests import factories
 from tests.concurrency import all_at_once, sent_and_refused

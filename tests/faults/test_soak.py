@@ -39,10 +39,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from core.roles import Role
 from inspections import demo
 from inspections.models import Notice
 from procurement import services
-from procurement.models import Distribution, Lot, Role
+from procurement.models import Distribution, Lot
 from tests import factories
 from tests.conftest import IN_CI, rerun_data_migrations
 from tests.inspections.test_notice_integration import (

@@ -15,12 +15,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from core.outbox import webhooks
 from inspections import services
 from inspections.models import Channel, DeliveryStatus, NoticeDelivery, Recall, RecallClass
 from inspections.services import notices
 from procurement import services as procurement
-from procurement.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
-from procurement.services import webhooks
 from tests import factories
 from tests.faults.checks import assert_clean_after_fault
 from tests.webhook_receiver import Receiver, signature
@@ -164,7 +164,7 @@ def test_the_recall_issued_event_survives_a_500_and_a_timeout_with_one_idempoten
     officer, clerk, receiver, monkeypatch, django_capture_on_commit_callbacks
 ):
     # given a system subscribed to recall.issued whose receiver first answers 500
-    subscription = procurement.webhook_subscription_create(
+    subscription = webhooks.webhook_subscription_create(
         name="Regional coordination centre",
         url=receiver.url,
         events=[WebhookEvent.RECALL_ISSUED],

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from inspections import services
 from inspections.models import Notice, Recall, RecallClass
-from procurement import ledger
 from procurement import services as procurement
 from procurement.models import Hospital, Lot
+from procurement.services import ledger
 from tests import factories
 
 DEADLINE = timezone.localdate() + dt.timedelta(days=7)

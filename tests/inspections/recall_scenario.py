@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from core.roles import Role
 from inspections import services
 from inspections.models import (
     DeliveryStatus,
@@ -23,9 +24,9 @@ from inspections.models import (
     RecallClass,
     ReturnStatus,
 )
-from procurement import ledger
 from procurement import services as procurement
-from procurement.models import LocationKind, Lot, MovementKind, Role
+from procurement.models import LocationKind, Lot, MovementKind
+from procurement.services import ledger
 from tests import factories
 
 DEADLINE = timezone.localdate() + dt.timedelta(days=7)

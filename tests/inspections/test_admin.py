@@ -453,7 +453,7 @@ def test_an_officer_decides_on_conflicting_results_with_a_reason(
     )
 
     assert page.status_code == 200
-    assert page.template_name == "admin/procurement/action_form.html"
+    assert page.template_name == "admin/core/action_form.html"
     assert response.wsgi_request.path == _url(Inspection)
     assert _messages(response) == [f"Decided: {inspection}."]
     inspection.refresh_from_db()
@@ -486,7 +486,7 @@ def test_releasing_a_mismatched_lot_on_conflicting_results_needs_the_officers_ov
     assert "Intended-use mismatch: ordered for medical use" in content
     assert f"Selected lots with this mismatch: {lot.lot_number}." in content
     assert "Override of the intended-use mismatch (ministry officer)" in content
-    assert refused.template_name == "admin/procurement/action_form.html"
+    assert refused.template_name == "admin/core/action_form.html"
     assert _messages(refused) == [
         f"Lot {lot.lot_number} has an intended-use mismatch: ordered for medical use, certified "
         "only to a non-medical standard. A ministry officer's written override is needed to "
@@ -574,7 +574,7 @@ def test_a_decision_without_a_reason_shows_the_services_message_and_changes_noth
     )
 
     assert response.status_code == 200
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert _messages(response) == [
         "A written reason is required for deciding on conflicting results."
     ]
@@ -680,7 +680,7 @@ def test_reduced_inspection_that_is_not_proposed_is_refused(officer_client):
 
     response = _act(officer_client, SupplierLevel, "approve_reduced", [level], reason="Good")
 
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert _messages(response) == [
         "Reduced inspection can be approved only on normal inspection after 10 lots in a row "
         "were accepted."
@@ -708,7 +708,7 @@ def test_an_officer_returns_a_supplier_from_reduced_to_normal_with_a_reason(
     page = _act(officer_client, SupplierLevel, "return_to_normal", [level])
     response = _act(officer_client, SupplierLevel, "return_to_normal", [level], reason=reason)
 
-    assert page.template_name == "admin/procurement/action_form.html"
+    assert page.template_name == "admin/core/action_form.html"
     assert "irregular" in page.content.decode()
     level.refresh_from_db()
     assert level.state == LevelState.NORMAL
@@ -727,7 +727,7 @@ def test_returning_to_normal_a_supplier_not_on_reduced_is_refused(officer_client
 
     response = _act(officer_client, SupplierLevel, "return_to_normal", [level], reason="Irregular")
 
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert _messages(response) == ["Only a supplier on reduced inspection can return to normal."]
     level.refresh_from_db()
     assert level.state == LevelState.TIGHTENED
@@ -856,7 +856,7 @@ def test_verification_without_a_reason_shows_the_services_message(officer_client
 
     response = _act(officer_client, Certificate, "mark_invalid", [certificate], reason="  ")
 
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert _messages(response) == ["A written reason is required for a certificate's verification."]
     certificate.refresh_from_db()
     assert certificate.verification_status == VerificationStatus.UNVERIFIED

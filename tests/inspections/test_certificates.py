@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
 from inspections import services
 from inspections.models import Certificate, VerificationStatus
 from procurement import services as procurement
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
 from procurement.models import LotStatus, ReleaseBasis
 
 pytestmark = pytest.mark.django_db

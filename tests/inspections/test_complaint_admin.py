@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from core.errors import NotPermitted
 from inspections import services
 from inspections.models import Complaint, ComplaintEvent, ComplaintStatus
 from procurement import services as procurement
-from procurement.errors import NotPermitted
 from procurement.models import LotStatus
 from tests.admin_helpers import act
 from tests.admin_helpers import messages_of as _messages
@@ -145,7 +145,7 @@ def test_escalating_without_a_reason_keeps_the_page_open_and_changes_nothing(
 
     response = _act(client, "hold_lot_and_request_inspection", [complaint], reason="  ")
 
-    assert "A written reason is required." in _messages(response)
+    assert "A written reason is required for acting on a complaint." in _messages(response)
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.OPEN
     assert complaint.lot.status == LotStatus.RELEASED

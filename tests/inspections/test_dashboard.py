@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inspections import dashboard, demo, selectors, services
+from core.roles import Role
+from inspections import demo, selectors, services
 from inspections.models import (
     ComplaintCategory,
     HospitalReturn,
@@ -27,9 +28,10 @@ from inspections.models import (
     RecallStatus,
     SupplierLevel,
 )
+from inspections.selectors import dashboard
 from procurement import demo as supply
 from procurement import services as procurement
-from procurement.models import Distribution, Lot, LotStatus, MovementKind, Role, StockMovement
+from procurement.models import Distribution, Lot, LotStatus, MovementKind, StockMovement
 from procurement.selectors import lot_status_counts
 from tests import factories
 from tests.inspections.conftest import record

@@ -19,6 +19,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from core.errors import InvalidInput
+from core.models import OutboundEmail
 from inspections import demo, selectors, services
 from inspections.models import (
     Certificate,
@@ -48,7 +50,6 @@ from inspections.models import (
 from inspections.services import notices as notice_services
 from procurement import demo as supply
 from procurement import services as procurement
-from procurement.errors import InvalidInput
 from procurement.models import (
     CreditClaimStatus,
     Distribution,
@@ -56,7 +57,6 @@ from procurement.models import (
     LocationKind,
     Lot,
     LotStatus,
-    OutboundEmail,
     ProductCategory,
     StockBalance,
     SupplierReturn,

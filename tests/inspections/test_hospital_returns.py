@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
 from inspections import services
 from inspections.models import HospitalReturn, ReturnStatus
 from inspections.selectors import recall_effectiveness
-from procurement import ledger
 from procurement import services as procurement
-from procurement.errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
 from procurement.models import LocationKind, LotEvent, LotStatus, MovementKind
 from procurement.selectors import ledger_violations, lots_dispatchable
+from procurement.services import ledger
 from tests import factories
 from tests.inspections.recall_notices import held, issue_recall
 

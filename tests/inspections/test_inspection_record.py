@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
 from inspections import services
 from inspections.models import Inspection, Outcome, Verdict
 from procurement import services as procurement
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
 from procurement.models import IntendedUse, LotStatus, ReleaseBasis
 from tests import factories
 from tests.inspections.conftest import good, record, with_failures
@@ -320,7 +320,7 @@ def test_a_recorded_inspection_keeps_its_lab_report_under_media_root(make_lot, i
 def test_an_inspection_refused_after_its_row_was_written_leaves_no_lab_report_behind(
     make_lot, inspector, settings, monkeypatch
 ):
-    from inspections.services import lots
+    from inspections.services import inspections as lots
 
     def refuse(inspection, lot, actor):
         raise IllegalTransition("refused after the inspection row was written")

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import IllegalTransition, InvalidInput
 from inspections import selectors, services
 from inspections.models import Criterion, LevelState, Outcome, SupplierLevel, Verdict
 from procurement import services as procurement
-from procurement.errors import IllegalTransition, InvalidInput
 from procurement.models import LotStatus, OrderEvent, ReleaseBasis
 from tests import factories
 from tests.inspections.conftest import good, record, with_failures

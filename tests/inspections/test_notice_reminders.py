@@ -15,12 +15,12 @@ from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from core.models import OutboundEmail
 from inspections import services
 from inspections.models import Notice, NoticeReply, RecallAction, RecallClass, RecallStatus
 from inspections.services import notices
 from inspections.tasks import notices_remind_task
 from procurement import services as procurement
-from procurement.models import OutboundEmail
 from tests import factories
 from tests.factories import released_lot
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
 from inspections import services
 from inspections.models import Recall, RecallAction, RecallEvent, RecallStatus
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
 from tests import factories
 from tests.inspections.recall_notices import answer, issue_recall
 from tests.inspections.recall_scenario import (

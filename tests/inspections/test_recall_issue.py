@@ -10,6 +10,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from core.roles import Role
 from inspections import services
 from inspections.models import (
     Channel,
@@ -23,8 +25,7 @@ from inspections.models import (
 )
 from inspections.selectors import recall_consignees
 from procurement import services as procurement
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
-from procurement.models import LotStatus, Role
+from procurement.models import LotStatus
 from procurement.selectors import ledger_violations
 from tests import factories
 from tests.factories import released_lot

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
 from inspections import services
 from inspections.models import NoticeReply, NoticeReplyLine, NoticeReplyVersion
 from inspections.selectors import recall_effectiveness
 from procurement import services as procurement
-from procurement.errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
 from procurement.models import LotEvent, MovementKind, StockMovement
 from procurement.selectors import ledger_violations
 from tests import factories

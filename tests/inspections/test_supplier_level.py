@@ -2,9 +2,9 @@
 
 import pytest
 
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
 from inspections import selectors, services
 from inspections.models import LevelState, SupplierLevel
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
 from tests import factories
 from tests.inspections.conftest import good, record, with_failures
 

@@ -10,13 +10,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from core.roles import Role
 from inspections import services
 from inspections.models import HospitalReturn, ReturnStatus
 from inspections.selectors import recall_effectiveness
-from procurement import ledger
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
-from procurement.models import LocationKind, LotEvent, LotStatus, MovementKind, Role
+from procurement.models import LocationKind, LotEvent, LotStatus, MovementKind
 from procurement.selectors import ledger_violations
+from procurement.services import ledger
 from tests import factories
 from tests.concurrency import all_at_once
 from tests.inspections.recall_notices import issue_recall

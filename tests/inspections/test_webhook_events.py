@@ -8,10 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.errors import IllegalTransition
+from core.models import WebhookDelivery, WebhookEvent
+from core.outbox import webhooks
 from inspections import services
-from procurement import services as procurement
-from procurement.errors import IllegalTransition
-from procurement.models import LotStatus, WebhookDelivery, WebhookEvent
+from procurement.models import LotStatus
 from tests import factories
 from tests.inspections.conftest import good, record, with_failures
 from tests.inspections.recall_notices import answer, issue_recall
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def subscribe(officer):
     def subscribe(event):
-        return procurement.webhook_subscription_create(
+        return webhooks.webhook_subscription_create(
             name=f"Listener of {event}",
             url="http://127.0.0.1:9/hooks",
             events=[event],
@@ -136,8 +137,8 @@ def test_a_recall_nobody_subscribed_to_costs_one_query_per_published_change(offi
     with CaptureQueriesContext(connection) as queries:
         issue_recall(officer, {hospital: (100, 50, 30)})
 
-    webhook_queries = [q["sql"] for q in queries if "procurement_webhook" in q["sql"]]
+    webhook_queries = [q["sql"] for q in queries if "core_webhook" in q["sql"]]
     # Per lot: released, then recalled (two status changes); then the recall itself.
     assert len(webhook_queries) == 3 * 2 + 1
-    assert all("procurement_webhooksubscription" in sql for sql in webhook_queries)
+    assert all("core_webhooksubscription" in sql for sql in webhook_queries)
     assert not WebhookDelivery.objects.exists()

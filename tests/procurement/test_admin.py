@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.roles import Role
 from procurement import services
-from procurement.ledger import balance_of, hospital_location, location_of_kind, warehouse_location
 from procurement.models import (
     Distribution,
     Hospital,
@@ -31,12 +31,17 @@ from procurement.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     ReleaseBasis,
-    Role,
     Shipment,
     Standard,
     StockBalance,
     StockMovement,
     Supplier,
+)
+from procurement.services.ledger import (
+    balance_of,
+    hospital_location,
+    location_of_kind,
+    warehouse_location,
 )
 from tests import factories
 from tests.admin_helpers import act as _act
@@ -322,7 +327,7 @@ def test_release_on_inspection_without_evidence_shows_the_services_error_and_cha
     response = _act(client, Lot, "release_on_inspection", [lot], reason="  ")
 
     assert response.status_code == 200
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert _messages(response) == [
         "A written reason is required for a release on an accepted inspection "
         "(name the inspection or lab report)."
@@ -374,7 +379,7 @@ def test_releasing_a_mismatched_lot_without_an_override_shows_why_and_changes_no
     )
 
     assert response.status_code == 200
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert _messages(response) == [
         f"Lot {lot.lot_number} has an intended-use mismatch: ordered for medical use, certified "
         "only to a non-medical standard. A ministry officer's written override is needed to "
@@ -504,7 +509,7 @@ def test_an_action_refused_for_every_selected_lot_stays_on_its_page_with_the_typ
     response = _act(officer_client, Lot, "reject", [lot], reason=reason)
 
     assert response.status_code == 200
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert response.wsgi_request.path == _url(Lot)  # not redirected to the list
     assert response.context["form"]["reason"].value() == reason
     page = response.content.decode()
@@ -524,7 +529,7 @@ def test_lot_page_action_form_posts_to_the_changelist(officer_client, officer):
 
     assert 'value="put_on_hold"' in page
     assert response.status_code == 200
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
 
 
 ALL_LOT_ACTIONS = {

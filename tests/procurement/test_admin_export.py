@@ -13,11 +13,11 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
+from core.admin.export import spreadsheet_safe
 from inspections import demo, selectors
 from inspections import services as inspection_services
 from inspections.models import Complaint, Notice, Recall
 from procurement import services
-from procurement.admin.export import spreadsheet_safe
 from procurement.models import (
     Distribution,
     Hospital,

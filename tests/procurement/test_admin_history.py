@@ -8,11 +8,11 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from core.admin.history import SYSTEM_ACTOR, Change, HistoryAdminMixin
 from inspections import demo
 from inspections import services as inspection_services
 from inspections.models import Complaint, LevelState, SupplierLevel
 from procurement import services
-from procurement.admin.history import SYSTEM_ACTOR, Change, HistoryAdminMixin
 from procurement.models import (
     Hospital,
     Lot,

@@ -10,11 +10,11 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from core.errors import InsufficientStock
 from procurement import services
-from procurement.errors import InsufficientStock
-from procurement.ledger import balance_of, warehouse_location
 from procurement.models import Distribution, Hospital, Lot
 from procurement.selectors import ledger_violations
+from procurement.services.ledger import balance_of, warehouse_location
 from tests import factories
 from tests.concurrency import all_at_once, sent_and_refused
 

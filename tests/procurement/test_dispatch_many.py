@@ -11,9 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from core.errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
 from procurement import services
-from procurement.errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
-from procurement.ledger import balance_of, hospital_location, hospital_locations, warehouse_location
 from procurement.models import (
     Distribution,
     Location,
@@ -23,8 +22,15 @@ from procurement.models import (
     StockBalance,
     StockMovement,
 )
-from procurement.planning import Allocation, distribution_plan_dispatch
+from procurement.planning import Allocation
 from procurement.selectors import ledger_violations
+from procurement.services.ledger import (
+    balance_of,
+    hospital_location,
+    hospital_locations,
+    warehouse_location,
+)
+from procurement.services.planning import distribution_plan_dispatch
 from tests import factories
 
 pytestmark = pytest.mark.django_db

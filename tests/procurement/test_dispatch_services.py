@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from core.errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
 from procurement import services
-from procurement.errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
-from procurement.ledger import balance_of, hospital_location, warehouse_location
 from procurement.models import Distribution, LotStatus, ReleaseBasis, StockMovement
+from procurement.services.ledger import balance_of, hospital_location, warehouse_location
 from tests import factories
 from tests.factories import INSPECTION_EVIDENCE
 

@@ -3,8 +3,9 @@
 
 import pytest
 
+from core.roles import Role
 from procurement.filters import MAX_ID, DistributionFilter, LotFilter, StockMovementFilter
-from procurement.models import Distribution, Lot, Role, StockMovement
+from procurement.models import Distribution, Lot, StockMovement
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

@@ -11,12 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from procurement import imports, services
-from procurement.errors import IllegalTransition, InsufficientStock, NotPermitted
-from procurement.imports import distributions as plan_import
-from procurement.imports import jobs
-from procurement.imports import reference as reference_import
-from procurement.ledger import balance_of, warehouse_location
+from core.errors import IllegalTransition, InsufficientStock, NotPermitted
+from procurement import services
 from procurement.models import (
     Distribution,
     Hospital,
@@ -26,6 +22,12 @@ from procurement.models import (
     Product,
     Standard,
 )
+from procurement.selectors import imports as import_selectors
+from procurement.services import imports
+from procurement.services.imports import distributions as plan_import
+from procurement.services.imports import jobs
+from procurement.services.imports import reference as reference_import
+from procurement.services.ledger import balance_of, warehouse_location
 from procurement.tasks import import_job_apply_task
 from tests import factories
 
@@ -400,7 +402,9 @@ def test_every_status_change_is_an_event_with_who_made_it(officer, checked, run)
 
 def test_after_apply_the_bar_first_follows_the_check_again(officer, checked):
     job = checked(ImportKind.HOSPITALS, _csv(HOSPITALS_HEADER, "H1,One,Ede,a@b.nl"), officer)
-    progress = imports.import_job_progress(imports.import_job_confirm(job=job, actor=officer))
+    progress = import_selectors.import_job_progress(
+        imports.import_job_confirm(job=job, actor=officer)
+    )
     assert (progress["phase"], progress["processed"], progress["total"]) == ("rechecking", 0, 1)
     assert (progress["percent"], progress["running"]) == (0, True)
 
@@ -409,7 +413,7 @@ def test_while_the_one_transaction_write_runs_the_bar_is_indeterminate():
     """Checked again (processed == total) and still importing: the write is under way, and no
     other connection can count its rows."""
     writing = ImportJob(status=ImportStatus.IMPORTING, total_rows=5, rows_processed=5)
-    progress = imports.import_job_progress(writing)
+    progress = import_selectors.import_job_progress(writing)
     assert (progress["phase"], progress["percent"], progress["running"]) == ("writing", None, True)
     assert "Writing 5 rows in one transaction: all of them or none" in progress["message"]
 
@@ -580,9 +584,9 @@ def test_clerks_see_plan_jobs_and_officers_see_all(officer, clerk, hospital_user
         upload=_upload(_csv(HOSPITALS_HEADER, "H1,A,B,a@b.nl")),
         actor=officer,
     )
-    assert set(imports.import_jobs_for_user(officer)) == {plan, hospitals_job}
-    assert list(imports.import_jobs_for_user(clerk)) == [plan]
-    assert not imports.import_jobs_for_user(hospital_user).exists()
+    assert set(import_selectors.import_jobs_for_user(officer)) == {plan, hospitals_job}
+    assert list(import_selectors.import_jobs_for_user(clerk)) == [plan]
+    assert not import_selectors.import_jobs_for_user(hospital_user).exists()
 
 
 def test_the_sweeper_queues_again_only_jobs_whose_worker_went_silent(officer, run, settings):

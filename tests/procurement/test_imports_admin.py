@@ -12,16 +12,9 @@ from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from procurement import imports
-from procurement.models import (
-    Distribution,
-    Hospital,
-    ImportJob,
-    ImportKind,
-    ImportStatus,
-    Product,
-    Role,
-)
+from core.roles import Role
+from procurement.models import Distribution, Hospital, ImportJob, ImportKind, ImportStatus, Product
+from procurement.services import imports
 from tests import factories
 from tests.admin_helpers import admin_url, messages_of
 

@@ -7,12 +7,12 @@ Needs PostgreSQL: SQLite serialises all writers, so it would prove nothing about
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from procurement import imports
-from procurement.errors import IllegalTransition
-from procurement.imports import jobs
-from procurement.ledger import balance_of, warehouse_location
+from core.errors import IllegalTransition
 from procurement.models import Distribution, ImportJob, ImportKind, ImportStatus
 from procurement.selectors import ledger_violations
+from procurement.services import imports
+from procurement.services.imports import jobs
+from procurement.services.ledger import balance_of, warehouse_location
 from tests import factories
 from tests.concurrency import all_at_once, sent_and_refused
 

@@ -11,8 +11,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from core.errors import DomainError
 from procurement import services
-from procurement.errors import DomainError
 from procurement.models import (
     LocationKind,
     Lot,

@@ -16,8 +16,9 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db.models import ProtectedError, Sum
 
+from core.errors import InvalidInput
+from core.roles import Role
 from procurement import demo, services
-from procurement.errors import InvalidInput
 from procurement.models import (
     CreditClaimEvent,
     Distribution,
@@ -32,7 +33,6 @@ from procurement.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     ReleaseBasis,
-    Role,
     Standard,
     StockBalance,
     SupplierReturn,

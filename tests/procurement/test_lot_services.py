@@ -2,9 +2,8 @@
 
 import pytest
 
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
 from procurement import services
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
-from procurement.ledger import balance_of, location_of_kind, warehouse_location
 from procurement.models import (
     LOT_TRANSITIONS,
     LocationKind,
@@ -13,6 +12,7 @@ from procurement.models import (
     ReleaseBasis,
     lot_may_move,
 )
+from procurement.services.ledger import balance_of, location_of_kind, warehouse_location
 from tests import factories
 from tests.factories import INSPECTION_EVIDENCE
 

@@ -9,7 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.mail import EmailMessage
 
-from procurement import mailer
+from core.outbox import smtp as mailer
 
 
 class Sink:

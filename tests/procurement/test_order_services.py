@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
 from procurement import services
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
 from procurement.models import (
     IntendedUse,
     LocationKind,

@@ -11,8 +11,10 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from procurement import outbox, services
-from procurement.models import OutboundEmail, OutboundEmailStatus, Role
+from core.models import OutboundEmail, OutboundEmailStatus
+from core.outbox import emails as outbox
+from core.roles import Role
+from procurement import services
 from tests import factories
 from tests.factories import released_lot
 
@@ -194,7 +196,7 @@ def test_a_broker_outage_at_commit_leaves_the_row_for_the_sweeper(queue, monkeyp
     def broker_down(*args, **kwargs):
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr("procurement.tasks.email_deliver_task.delay", broker_down)
+    monkeypatch.setattr("core.tasks.email_deliver_task.delay", broker_down)
     email = queue()
 
     email.refresh_from_db()

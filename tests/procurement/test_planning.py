@@ -8,21 +8,21 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from core.errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
 from procurement import services
-from procurement.errors import IllegalTransition, InsufficientStock, InvalidInput, NotPermitted
-from procurement.ledger import balance_of, hospital_location, warehouse_location
 from procurement.models import Distribution, Location, LotEvent, MovementKind, StockMovement
 from procurement.planning import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
     Allocation,
     RowError,
-    distribution_plan_dispatch,
     plan_from_csv,
     plan_rows_from_csv,
     plan_text_from_bytes,
 )
 from procurement.selectors import ledger_violations
+from procurement.services.ledger import balance_of, hospital_location, warehouse_location
+from procurement.services.planning import distribution_plan_dispatch
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -10,12 +10,13 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
+from core.errors import InsufficientStock
 from procurement import services
-from procurement.errors import InsufficientStock
-from procurement.ledger import balance_of, warehouse_location
 from procurement.models import Distribution, Location, StockBalance
-from procurement.planning import Allocation, distribution_plan_dispatch
+from procurement.planning import Allocation
 from procurement.selectors import ledger_violations
+from procurement.services.ledger import balance_of, warehouse_location
+from procurement.services.planning import distribution_plan_dispatch
 from tests import factories
 from tests.concurrency import all_at_once, sent_and_refused
 

@@ -14,10 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.roles import Role
 from procurement import services
-from procurement.ledger import balance_of, warehouse_location
-from procurement.models import Distribution, Role
+from procurement.models import Distribution
 from procurement.planning import MAX_UPLOAD_BYTES
+from procurement.services.ledger import balance_of, warehouse_location
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,11 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from procurement import outbox, services
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
-from procurement.models import Distribution, LotEvent, OutboundEmail
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from core.models import OutboundEmail
+from core.outbox import emails as outbox
+from procurement import services
+from procurement.models import Distribution, LotEvent
 from tests.factories import HospitalMembershipFactory, released_lot
 
 

@@ -9,7 +9,6 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from procurement import services
-from procurement.ledger import balance_of, location_of_kind, warehouse_location
 from procurement.models import (
     CreditClaimEvent,
     CreditClaimStatus,
@@ -19,6 +18,7 @@ from procurement.models import (
     SupplierReturn,
 )
 from procurement.selectors import ledger_violations
+from procurement.services.ledger import balance_of, location_of_kind, warehouse_location
 from tests import factories
 from tests.admin_helpers import act as _act
 from tests.admin_helpers import admin_url as _url
@@ -66,7 +66,7 @@ def test_the_return_action_asks_for_the_authorisation_credit_and_reason_and_show
     response = _act(officer_client, Lot, "return_to_supplier", [lot])
 
     assert response.status_code == 200
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     form = response.context["form"]
     assert list(form.fields) == ["authorisation_reference", "credit_amount", "reason"]
     warning = response.context["warning"]
@@ -124,7 +124,7 @@ def test_a_typed_credit_amount_for_several_lots_is_refused_and_keeps_the_input(
         officer_client, Lot, "return_to_supplier", lots, **_form(credit_amount="100.00")
     )
 
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert "A credit amount is for one lot" in response.content.decode()
     assert response.context["form"]["credit_amount"].value() == "100.00"
     assert not SupplierReturn.objects.exists()
@@ -142,7 +142,7 @@ def test_a_refused_return_stays_on_its_page_with_the_input_as_typed(
     )
 
     assert response.status_code == 200
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert response.wsgi_request.path == _url(Lot)
     form = response.context["form"]
     assert form["authorisation_reference"].value() == RA
@@ -172,7 +172,7 @@ def test_bad_input_shows_the_services_message_and_changes_nothing(
 
     response = _act(officer_client, Lot, "return_to_supplier", [lot], **_form(**form))
 
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert message in " ".join(_messages(response))
     lot.refresh_from_db()
     assert lot.status == LotStatus.REJECTED
@@ -284,7 +284,7 @@ def test_marking_a_claim_accepted_asks_why_and_records_an_event(officer_client, 
         reason="Supplier's letter of 3 May",
     )
 
-    assert asked.template_name == "admin/procurement/action_form.html"
+    assert asked.template_name == "admin/core/action_form.html"
     assert list(asked.context["form"].fields) == ["reason"]
     assert _messages(done) == [f"Claim accepted: {supplier_return}."]
     supplier_return.refresh_from_db()
@@ -318,7 +318,7 @@ def test_marking_a_claimed_claim_paid_is_refused_and_keeps_the_reason(officer_cl
 
     response = _act(officer_client, SupplierReturn, "mark_paid", [supplier_return], reason="CN-1")
 
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert response.context["form"]["reason"].value() == "CN-1"
     assert _messages(response) == [
         "The credit claim of return RA-10 is claimed; it cannot become paid."
@@ -332,7 +332,7 @@ def test_a_refusal_needs_a_reason(officer_client, officer):
 
     response = _act(officer_client, SupplierReturn, "mark_refused", [supplier_return], reason="")
 
-    assert response.template_name == "admin/procurement/action_form.html"
+    assert response.template_name == "admin/core/action_form.html"
     assert "A written reason is required" in " ".join(_messages(response))
     supplier_return.refresh_from_db()
     assert supplier_return.claim_status == CreditClaimStatus.CLAIMED

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from procurement import ledger, services
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from procurement import services
 from procurement.models import (
     CreditClaimEvent,
     CreditClaimStatus,
@@ -23,6 +23,7 @@ from procurement.models import (
     SupplierReturn,
 )
 from procurement.selectors import ledger_violations
+from procurement.services import ledger
 from tests import factories
 
 pytestmark = pytest.mark.django_db

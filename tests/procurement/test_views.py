@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.roles import Role
 from procurement import services
-from procurement.models import IntendedUse, Lot, ReleaseBasis, Role
+from procurement.models import IntendedUse, Lot, ReleaseBasis
 from tests.factories import (
     HospitalFactory,
     HospitalMembershipFactory,

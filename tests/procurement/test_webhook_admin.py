@@ -6,13 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from procurement import services
-from procurement.models import (
-    WebhookDelivery,
-    WebhookDeliveryStatus,
-    WebhookEvent,
-    WebhookSubscription,
-)
+from core.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent, WebhookSubscription
+from core.outbox import webhooks
 from tests.admin_helpers import act, admin_url, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +23,7 @@ def officer_client(client, officer):
 
 @pytest.fixture
 def subscription(officer):
-    return services.webhook_subscription_create(
+    return webhooks.webhook_subscription_create(
         name="Audit",
         url="https://audit.example/in",
         events=[WebhookEvent.LOT_STATUS_CHANGED],
@@ -38,7 +33,7 @@ def subscription(officer):
 
 
 def _failed_delivery(subscription) -> WebhookDelivery:
-    [delivery] = services.webhook_publish(
+    [delivery] = webhooks.webhook_publish(
         event=WebhookEvent.LOT_STATUS_CHANGED, payload={"lot": 1}, key="x"
     )
     WebhookDelivery.objects.filter(pk=delivery.pk).update(

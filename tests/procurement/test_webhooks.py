@@ -13,16 +13,11 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from core.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent, WebhookSubscription
+from core.outbox import webhooks
 from procurement import services
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
-from procurement.models import (
-    LotStatus,
-    WebhookDelivery,
-    WebhookDeliveryStatus,
-    WebhookEvent,
-    WebhookSubscription,
-)
-from procurement.services import webhooks
+from procurement.models import LotStatus
 from tests import factories
 from tests.webhook_receiver import Receiver, signature
 
@@ -42,7 +37,7 @@ def receiver():
 @pytest.fixture
 def subscribe(officer, receiver):
     def subscribe(*events, url=None, name=None, secret=SECRET) -> WebhookSubscription:
-        return services.webhook_subscription_create(
+        return webhooks.webhook_subscription_create(
             name=name or f"System {WebhookSubscription.objects.count() + 1}",
             url=url or receiver.url,
             events=events or [LOT_EVENT],
@@ -55,7 +50,7 @@ def subscribe(officer, receiver):
 
 def _publish(key="change-1", event=LOT_EVENT, payload=None) -> list[WebhookDelivery]:
     with transaction.atomic():
-        return services.webhook_publish(event=event, payload=payload or {"lot": 7}, key=key)
+        return webhooks.webhook_publish(event=event, payload=payload or {"lot": 7}, key=key)
 
 
 def _due_now(delivery: WebhookDelivery) -> None:
@@ -66,7 +61,7 @@ def _due_now(delivery: WebhookDelivery) -> None:
 
 
 def _deliver(delivery: WebhookDelivery) -> WebhookDelivery:
-    services.webhook_deliver(delivery_id=delivery.pk)
+    webhooks.webhook_deliver(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     return delivery
 
@@ -128,7 +123,7 @@ def test_a_change_that_rolls_back_publishes_nothing(
 
 def test_publishing_with_no_subscriber_costs_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
-        deliveries = services.webhook_publish(
+        deliveries = webhooks.webhook_publish(
             event=LOT_EVENT, payload=lambda: pytest.fail("nobody listens: no payload is built")
         )
     assert deliveries == []
@@ -144,7 +139,7 @@ def test_publishing_the_same_change_twice_writes_it_once(subscribe):
 
 def test_an_unknown_event_is_a_programming_error():
     with pytest.raises(ValueError):
-        services.webhook_publish(event="lot.exploded", payload={})
+        webhooks.webhook_publish(event="lot.exploded", payload={})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,7 +181,7 @@ def test_a_server_error_is_retried_later_with_the_same_key_and_body(subscribe, r
     assert (failed.succeeded, failed.response_status) == (False, 500)
     assert "500" in failed.error
     # Not due yet: a second task leaves it alone.
-    assert services.webhook_deliver(delivery_id=delivery.pk) == WebhookDeliveryStatus.PENDING
+    assert webhooks.webhook_deliver(delivery_id=delivery.pk) == WebhookDeliveryStatus.PENDING
     assert len(receiver.requests) == 1
 
     _due_now(delivery)
@@ -319,7 +314,7 @@ def test_a_delivery_claimed_by_another_worker_is_left_alone(subscribe, receiver)
         status=WebhookDeliveryStatus.SENDING, claimed_at=timezone.now()
     )
 
-    assert services.webhook_deliver(delivery_id=delivery.pk) == WebhookDeliveryStatus.SENDING
+    assert webhooks.webhook_deliver(delivery_id=delivery.pk) == WebhookDeliveryStatus.SENDING
     assert receiver.requests == []
 
 
@@ -332,13 +327,13 @@ def test_the_sweeper_sends_what_no_task_picked_up(subscribe, receiver, settings)
         status=WebhookDeliveryStatus.SENDING, claimed_at=long_ago
     )
 
-    assert services.webhooks_sweep() == 2  # tasks run eagerly in the unit tests
+    assert webhooks.webhooks_sweep() == 2  # tasks run eagerly in the unit tests
 
     assert len(receiver.requests) == 2
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {
         WebhookDeliveryStatus.DELIVERED
     }
-    assert services.webhooks_sweep() == 0
+    assert webhooks.webhooks_sweep() == 0
 
 
 def test_waiting_deliveries_of_a_deactivated_subscription_fail_and_no_new_ones_are_made(
@@ -347,7 +342,7 @@ def test_waiting_deliveries_of_a_deactivated_subscription_fail_and_no_new_ones_a
     subscription = subscribe()
     [waiting] = _publish(key="a")
 
-    services.webhook_subscription_deactivate(subscription=subscription, actor=officer)
+    webhooks.webhook_subscription_deactivate(subscription=subscription, actor=officer)
 
     assert _publish(key="b") == []
     waiting = _deliver(waiting)
@@ -369,7 +364,7 @@ def test_an_officer_retries_a_failed_delivery_now(
     assert _deliver(delivery).status == WebhookDeliveryStatus.FAILED
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.webhook_delivery_retry(delivery=delivery, actor=officer)
+        webhooks.webhook_delivery_retry(delivery=delivery, actor=officer)
 
     delivery.refresh_from_db()
     assert delivery.status == WebhookDeliveryStatus.DELIVERED
@@ -382,7 +377,7 @@ def test_a_delivered_delivery_cannot_be_retried(subscribe, officer):
     _deliver(delivery)
 
     with pytest.raises(IllegalTransition, match="delivered"):
-        services.webhook_delivery_retry(delivery=delivery, actor=officer)
+        webhooks.webhook_delivery_retry(delivery=delivery, actor=officer)
 
 
 def test_only_an_officer_retries_a_delivery(subscribe, clerk):
@@ -390,7 +385,7 @@ def test_only_an_officer_retries_a_delivery(subscribe, clerk):
     [delivery] = _publish()
 
     with pytest.raises(NotPermitted):
-        services.webhook_delivery_retry(delivery=delivery, actor=clerk)
+        webhooks.webhook_delivery_retry(delivery=delivery, actor=clerk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,13 +393,13 @@ def test_only_an_officer_retries_a_delivery(subscribe, clerk):
 
 
 def test_a_subscription_without_a_secret_gets_a_long_random_one(officer):
-    first = services.webhook_subscription_create(
+    first = webhooks.webhook_subscription_create(
         name="Ministry data platform",
         url="https://data.ministry.example/hooks",
         events=[WebhookEvent.RECALL_ISSUED, WebhookEvent.RECALL_ISSUED, LOT_EVENT],
         actor=officer,
     )
-    second = services.webhook_subscription_create(
+    second = webhooks.webhook_subscription_create(
         name="Audit", url="https://audit.example/in", events=[LOT_EVENT], actor=officer
     )
 
@@ -429,7 +424,7 @@ def test_a_bad_subscription_is_refused_and_nothing_is_saved(officer, fields, mes
     values = {"name": "Platform", "url": "https://x.example/in", "events": [LOT_EVENT]}
 
     with pytest.raises(InvalidInput, match=message):
-        services.webhook_subscription_create(actor=officer, **{**values, **fields})
+        webhooks.webhook_subscription_create(actor=officer, **{**values, **fields})
 
     assert not WebhookSubscription.objects.exists()
 
@@ -440,13 +435,13 @@ def test_only_a_ministry_officer_manages_subscriptions(request, subscribe, role_
     subscription = subscribe()
 
     with pytest.raises(NotPermitted):
-        services.webhook_subscription_create(
+        webhooks.webhook_subscription_create(
             name="x", url="https://x.example/in", events=[LOT_EVENT], actor=user
         )
     with pytest.raises(NotPermitted):
-        services.webhook_subscription_update(subscription=subscription, actor=user, name="y")
+        webhooks.webhook_subscription_update(subscription=subscription, actor=user, name="y")
     with pytest.raises(NotPermitted):
-        services.webhook_subscription_deactivate(subscription=subscription, actor=user)
+        webhooks.webhook_subscription_deactivate(subscription=subscription, actor=user)
 
 
 def test_an_update_changes_only_what_is_given_and_deactivating_twice_is_harmless(
@@ -454,14 +449,14 @@ def test_an_update_changes_only_what_is_given_and_deactivating_twice_is_harmless
 ):
     subscription = subscribe()
 
-    services.webhook_subscription_update(
+    webhooks.webhook_subscription_update(
         subscription=subscription,
         actor=officer,
         events=[WebhookEvent.RETURN_RECEIVED],
         secret="another-secret-of-enough-length",
     )
-    services.webhook_subscription_deactivate(subscription=subscription, actor=officer)
-    services.webhook_subscription_deactivate(subscription=subscription, actor=officer)
+    webhooks.webhook_subscription_deactivate(subscription=subscription, actor=officer)
+    webhooks.webhook_subscription_deactivate(subscription=subscription, actor=officer)
 
     subscription.refresh_from_db()
     assert subscription.events == ["return.received"]

@@ -15,7 +15,7 @@ from ...models import (
     InspectionStage,
     PanelResult,
 )
-from ...services.lots import CONFLICT_DECISIONS
+from ...services.inspections import CONFLICT_DECISIONS
 from .common import UNITS, IdRelatedField
 
 

@@ -22,9 +22,10 @@ the demo is already taken by something the demo did not create.
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import ProtectedError
 
-from inspections import demo
+from core.errors import DomainError
 from procurement import demo as supply
-from procurement.errors import DomainError
+
+from ... import demo
 
 
 class Command(BaseCommand):

@@ -9,8 +9,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from inspections.models import Recall
-from inspections.selectors import Effectiveness, Units, recall_effectiveness
+from ...models import Recall
+from ...selectors import Effectiveness, Units, recall_effectiveness
 
 # The unit columns of the tables: (heading, field of `Units`).
 UNIT_COLUMNS = [

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ...selectors import Units
+from ...selectors.reports import actor_name
 from ..document import Cell, Document, Section
-from ..selectors import actor_name
 
 # The figures of a recall, as the recall's admin page and `recall_report` head them.
 UNIT_HEADINGS = ("Delivered", "Returned", "In transit", "Used", "Destroyed", "Held", "Unaccounted")

@@ -5,11 +5,8 @@ from __future__ import annotations
 from procurement.models import IntendedUse
 
 from ...models import Comparison
+from ...selectors.reports import LotTrace, actor_name
 from ..document import Cell, Document, Facts, Notes, Table
-from ..selectors import (
-    LotTrace,
-    actor_name,
-)
 from .common import UNIT_HEADINGS, admin_url, new_document, unit_cells
 
 

@@ -8,12 +8,8 @@ from ...models import (
     RecallClass,
     RecallDepth,
 )
+from ...selectors.reports import RecallReport, Reconciliation, actor_name
 from ..document import Cell, Document, Facts, Notes, Section, Table, display
-from ..selectors import (
-    RecallReport,
-    Reconciliation,
-    actor_name,
-)
 from .common import UNIT_HEADINGS, admin_url, new_document, unit_cells
 
 

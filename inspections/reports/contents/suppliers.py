@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ...selectors.reports import SupplierScorecard
 from ..document import Cell, Document, Facts, Table
-from ..selectors import SupplierScorecard
 from .common import admin_url, new_document
 
 

@@ -9,9 +9,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from procurement import services
-from procurement.errors import DomainError
-from procurement.models import Hospital, Role
+from core.errors import DomainError
+from core.roles import Role
+
+from ... import services
+from ...models import Hospital
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from procurement.selectors import ledger_violations, lot_count
+from ...selectors import ledger_violations, lot_count
 
 
 class Command(BaseCommand):

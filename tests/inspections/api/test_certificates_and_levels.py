@@ -5,8 +5,8 @@ the services decide."""
 import pytest
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from inspections.models import Certificate, LevelState, SupplierLevel, VerificationStatus
-from procurement.models import Role
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

@@ -8,10 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from inspections import services
 from inspections.models import Complaint, ComplaintStatus
 from procurement import services as procurement
-from procurement.models import LotStatus, Role
+from procurement.models import LotStatus
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from inspections.models import Inspection, Outcome
-from procurement.models import LotStatus, Role
+from procurement.models import LotStatus
 from tests import factories
 from tests.api_helpers import error_of, token_client
 from tests.inspections.conftest import good, record, with_failures

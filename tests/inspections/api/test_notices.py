@@ -4,9 +4,9 @@
 import pytest
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from inspections import services
 from inspections.models import HospitalReturn, NoticeReply, NoticeReplyVersion
-from procurement.models import Role
 from tests import factories
 from tests.api_helpers import error_of, token_client
 from tests.inspections.recall_notices import answer, held, issue_recall

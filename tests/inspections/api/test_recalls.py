@@ -7,10 +7,11 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from inspections import services
 from inspections.models import Notice, Recall, RecallStatus
 from procurement import services as procurement
-from procurement.models import LotStatus, Role
+from procurement.models import LotStatus
 from tests import factories
 from tests.api_helpers import error_of, token_client
 from tests.inspections.recall_notices import answer, issue_recall

@@ -4,9 +4,9 @@ shipping hospital; their arrival recorded by `hospital_return_receive`."""
 import pytest
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from inspections import services
 from inspections.models import ReturnStatus
-from procurement.models import Role
 from tests import factories
 from tests.api_helpers import error_of, token_client
 from tests.inspections.recall_notices import issue_recall

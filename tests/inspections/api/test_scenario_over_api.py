@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from procurement.models import Role
+from core.roles import Role
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

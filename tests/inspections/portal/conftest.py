@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.roles import Role
 from inspections import services as inspection_services
 from procurement import services
-from procurement.models import Distribution, Role
+from procurement.models import Distribution
 from tests import factories
 
 

@@ -7,10 +7,11 @@ import re
 from django.conf import settings
 from django.urls import reverse
 
+from core.models import OutboundEmail
 from inspections import services as inspection_services
 from inspections.models import Complaint, ComplaintEvent
 from procurement import services
-from procurement.models import OutboundEmail, UserPreference
+from procurement.models import UserPreference
 
 from .files import media_files, oversized_upload, png_bytes, png_upload, text_as_jpeg
 

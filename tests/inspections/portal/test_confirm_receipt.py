@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
-from procurement.models import Distribution, LotEvent, OutboundEmail
+from core.models import OutboundEmail
+from procurement.models import Distribution, LotEvent
 
 
 def _confirm_url(distribution) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from procurement import ledger, services
+from procurement import services
 from procurement.models import LotEvent, StockMovement
+from procurement.services import ledger
 
 
 def _use_url(distribution) -> str:

@@ -13,13 +13,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
+from core.errors import InvalidInput, NotPermitted
+from core.models import OutboundEmail
+from core.roles import Role, require_role
 from inspections import services as inspection_services
 from inspections.models import ComplaintEvent
 from inspections.validators import photo_extension, validate_report_file_size
 from procurement import services
-from procurement.errors import InvalidInput, NotPermitted
-from procurement.models import OutboundEmail, Role
-from procurement.roles import require_role
 
 MB = 1024 * 1024
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from core.models import OutboundEmail
 from inspections import services
 from inspections.models import Complaint, ComplaintEvent, ComplaintStatus
 from inspections.services import complaints as complaint_module
 from procurement import services as procurement
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
-from procurement.models import LotEvent, LotStatus, OutboundEmail
+from procurement.models import LotEvent, LotStatus
 
 from .files import media_files, oversized_upload, png_upload, text_as_jpeg
 

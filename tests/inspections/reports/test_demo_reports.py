@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from inspections import demo
 from inspections.models import Recall
-from inspections.reports.selectors import lot_trace, recall_status_report, supplier_scorecard
 from inspections.selectors import recall_effectiveness
+from inspections.selectors.reports import lot_trace, recall_status_report, supplier_scorecard
 from procurement import demo as supply
 from procurement.models import Hospital, LocationKind, Lot, Supplier
 

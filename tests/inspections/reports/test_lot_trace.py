@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from inspections.reports.selectors import lot_trace
+from inspections.selectors.reports import lot_trace
 from procurement import services as procurement
 from procurement.models import LocationKind
 from tests import factories

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inspections import services
-from inspections.reports.selectors import recall_status_report
 from inspections.selectors import recall_effectiveness
+from inspections.selectors.reports import recall_status_report
 from tests.factories import released_lot
 from tests.inspections.recall_scenario import fully_answered_recall, make_overdue, recall_draft
 

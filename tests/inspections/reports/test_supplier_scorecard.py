@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from inspections import services
 from inspections.models import RecallClass
-from inspections.reports.selectors import supplier_scorecard
+from inspections.selectors.reports import supplier_scorecard
 from procurement import services as procurement
 from procurement.models import CreditClaimStatus
 from tests import factories

@@ -5,8 +5,9 @@ recorded by the receiving hospital."""
 import pytest
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from procurement import services
-from procurement.models import Distribution, LotStatus, Role
+from procurement.models import Distribution, LotStatus
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.roles import Role
 from procurement import services
-from procurement.models import Role
 from tests import factories
 from tests.api_helpers import error_of, token_client
 
@@ -69,7 +69,7 @@ def test_pages_outside_the_api_keep_their_html_404(client):
 
 
 def test_a_crash_under_the_api_answers_json_500(rf):
-    from procurement.api.errors import server_error
+    from core.api.errors import server_error
 
     response = server_error(rf.get("/api/v1/lots/"))
     assert response.status_code == 500

@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from procurement.api.idempotency import idempotency_keys_purge
-from procurement.models import IdempotencyKey, IdempotencyStatus, LotEvent, LotStatus, Role
+from core.api.idempotency import idempotency_keys_purge
+from core.models import IdempotencyKey, IdempotencyStatus
+from core.roles import Role
+from procurement.models import LotEvent, LotStatus
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

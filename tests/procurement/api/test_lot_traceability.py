@@ -5,8 +5,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.roles import Role
 from procurement import selectors, services
-from procurement.models import LocationKind, Role, StockBalance
+from procurement.models import LocationKind, StockBalance
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

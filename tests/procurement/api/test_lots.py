@@ -6,16 +6,10 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from procurement import selectors, services
 from procurement.api.serializers import LotSerializer
-from procurement.models import (
-    LocationKind,
-    Lot,
-    LotEvent,
-    LotStatus,
-    ReleaseBasis,
-    Role,
-)
+from procurement.models import LocationKind, Lot, LotEvent, LotStatus, ReleaseBasis
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from procurement import services
-from procurement.models import IntendedUse, OrderEvent, OrderStatus, PurchaseOrder, Role
+from procurement.models import IntendedUse, OrderEvent, OrderStatus, PurchaseOrder
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

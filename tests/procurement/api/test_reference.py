@@ -4,7 +4,7 @@ own only)."""
 import pytest
 from rest_framework.test import APIClient
 
-from procurement.models import Role
+from core.roles import Role
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

@@ -4,8 +4,9 @@ the shipment and its quarantined lots; all lots or none."""
 import pytest
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from procurement import services
-from procurement.models import Lot, LotStatus, OrderStatus, Role, Shipment
+from procurement.models import Lot, LotStatus, OrderStatus, Shipment
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

@@ -4,8 +4,9 @@ location, hospital and dates."""
 import pytest
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from procurement import services
-from procurement.models import LocationKind, MovementKind, Role
+from procurement.models import LocationKind, MovementKind
 from tests import factories
 from tests.api_helpers import token_client
 

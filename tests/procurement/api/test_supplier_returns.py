@@ -4,8 +4,9 @@ claim (`supplier_return_create`) and records the supplier's answer (`credit_clai
 import pytest
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from procurement import services
-from procurement.models import CreditClaimStatus, LotStatus, Role, SupplierReturn
+from procurement.models import CreditClaimStatus, LotStatus, SupplierReturn
 from tests import factories
 from tests.api_helpers import error_of, token_client
 

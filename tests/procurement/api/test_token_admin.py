@@ -5,7 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from procurement.models import ApiToken, Role
+from core.roles import Role
+from procurement.models import ApiToken
 from tests import factories
 from tests.admin_helpers import act, admin_url, messages_of
 

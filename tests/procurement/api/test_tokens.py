@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from procurement.errors import IllegalTransition, InvalidInput, NotPermitted
-from procurement.models import ApiToken, Role
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from core.roles import Role
+from procurement.models import ApiToken
 from procurement.services import api_token_create, api_token_revoke
 from tests import factories
 from tests.api_helpers import error_of, token_client

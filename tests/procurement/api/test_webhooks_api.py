@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from procurement import services
-from procurement.models import Role, WebhookDeliveryStatus, WebhookEvent, WebhookSubscription
+from core.models import WebhookDeliveryStatus, WebhookEvent, WebhookSubscription
+from core.outbox import webhooks
+from core.roles import Role
 from tests.api_helpers import error_of, token_client
 from tests.webhook_receiver import Receiver
 
@@ -28,7 +29,7 @@ def api():
 
 @pytest.fixture
 def subscription(officer):
-    return services.webhook_subscription_create(
+    return webhooks.webhook_subscription_create(
         name="Audit",
         url="https://audit.example/in",
         events=[WebhookEvent.LOT_STATUS_CHANGED],
@@ -98,10 +99,10 @@ def test_a_hospital_system_is_refused(hospital, subscription):
 
 
 def test_an_officer_lists_subscriptions_and_filters_the_active_ones(api, subscription):
-    services.webhook_subscription_create(
+    webhooks.webhook_subscription_create(
         name="Old", url="https://old.example/in", events=["return.received"], actor=api.user
     )
-    services.webhook_subscription_deactivate(
+    webhooks.webhook_subscription_deactivate(
         subscription=WebhookSubscription.objects.get(name="Old"), actor=api.user
     )
 
@@ -117,7 +118,7 @@ def test_deactivating_stops_new_events(api, subscription):
 
     assert response.status_code == 200
     assert response.json()["is_active"] is False
-    assert services.webhook_publish(event=WebhookEvent.LOT_STATUS_CHANGED, payload={}) == []
+    assert webhooks.webhook_publish(event=WebhookEvent.LOT_STATUS_CHANGED, payload={}) == []
 
 
 def test_an_unknown_subscription_is_a_404(api):
@@ -128,12 +129,12 @@ def test_an_unknown_subscription_is_a_404(api):
 def test_deliveries_show_their_attempts_newest_first(api, officer):
     receiver = Receiver(500, 200)
     try:
-        subscription = services.webhook_subscription_create(
+        subscription = webhooks.webhook_subscription_create(
             name="Receiver", url=receiver.url, events=["lot.status_changed"], actor=officer
         )
-        [older] = services.webhook_publish(event="lot.status_changed", payload={"n": 1}, key="1")
-        [newer] = services.webhook_publish(event="lot.status_changed", payload={"n": 2}, key="2")
-        services.webhook_deliver(delivery_id=older.pk)
+        [older] = webhooks.webhook_publish(event="lot.status_changed", payload={"n": 1}, key="1")
+        [newer] = webhooks.webhook_publish(event="lot.status_changed", payload={"n": 2}, key="2")
+        webhooks.webhook_deliver(delivery_id=older.pk)
     finally:
         receiver.close()
 
@@ -153,7 +154,7 @@ def test_the_deliveries_list_runs_the_same_queries_for_one_or_many(
     api, subscription, django_assert_max_num_queries
 ):
     for key in range(5):
-        services.webhook_publish(event="lot.status_changed", payload={}, key=str(key))
+        webhooks.webhook_publish(event="lot.status_changed", payload={}, key=str(key))
 
     with django_assert_max_num_queries(8):
         response = api.get(f"{URL}{subscription.pk}/deliveries/")
